@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs every storage conformance suite against storage::open_memory().
-#include <tenantkit/testing/conformance/org_store.hpp>
+#include <tenantkit/testing/conformance/all.hpp>
 
 namespace tenantkit::testing {
 
@@ -8,6 +8,6 @@ struct Memory {
   static std::unique_ptr<storage::Storage> make() { return storage::open_memory(); }
 };
 
-INSTANTIATE_TYPED_TEST_SUITE_P(Memory, OrgStoreConformance, Memory);
+TENANTKIT_INSTANTIATE_STORAGE_CONFORMANCE(Memory, Memory);
 
 }  // namespace tenantkit::testing
