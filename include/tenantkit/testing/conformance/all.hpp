@@ -12,10 +12,13 @@
 //   }  // namespace tenantkit::testing
 #pragma once
 
+#include <tenantkit/testing/conformance/api_key_store.hpp>
 #include <tenantkit/testing/conformance/fixtures.hpp>
 #include <tenantkit/testing/conformance/invitation_store.hpp>
 #include <tenantkit/testing/conformance/membership_store.hpp>
 #include <tenantkit/testing/conformance/org_store.hpp>
+#include <tenantkit/testing/conformance/role_store.hpp>
+#include <tenantkit/testing/conformance/session_store.hpp>
 #include <tenantkit/testing/conformance/user_store.hpp>
 
 /// Instantiates every storage suite as `Prefix/<Suite>/...` for `Backend`. Use it inside
@@ -24,4 +27,7 @@
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, OrgStoreConformance, Backend);        \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, UserStoreConformance, Backend);       \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, MembershipStoreConformance, Backend); \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, InvitationStoreConformance, Backend)
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, InvitationStoreConformance, Backend); \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, SessionStoreConformance, Backend);    \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ApiKeyStoreConformance, Backend);     \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, RoleStoreConformance, Backend)
