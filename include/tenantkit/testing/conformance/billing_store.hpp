@@ -107,8 +107,10 @@ TYPED_TEST_P(SubscriptionStoreConformance, ConcurrentPutsKeepTheNewestEvent) {
   constexpr int kThreads = 8;
   std::vector<storage::Subscription> subs;
   const auto t = this->s_.now();
+  const char* statuses[kThreads] = {"incomplete", "trialing", "active",   "past_due",
+                                    "unpaid",     "paused",   "canceled", "active"};
   for (int i = 0; i < kThreads; ++i)
-    subs.push_back(this->sub(a.org.id, "status_" + std::to_string(i), t + std::chrono::seconds(i)));
+    subs.push_back(this->sub(a.org.id, statuses[i], t + std::chrono::seconds(i)));
   run_concurrently(kThreads, [&](int i) {
     EXPECT_THAT(this->subs().put_if_newer(a.org.id, subs[static_cast<std::size_t>(i)]), IsOk());
   });
