@@ -27,13 +27,11 @@ struct Globals {
   Catalogue catalogue;
   StringIndex permissions;  // ordinal == PermissionId
   std::vector<BuiltinRole> builtins;
-  StringIndex builtin_names;              // names and aliases
-  std::vector<std::uint32_t> builtin_of;  // builtin_names ordinal -> builtins index
+  StringIndex builtin_names;  // names and aliases -> builtins index
   std::uint32_t owner = 0;
 
   std::uint32_t builtin_id(std::string_view name) const noexcept {
-    const auto i = builtin_names.find(name);
-    return i == StringIndex::npos ? StringIndex::npos : builtin_of[i];
+    return builtin_names.find(name);
   }
 };
 
@@ -44,10 +42,20 @@ struct Rule {
   Kind kind;
   std::string text;
 };
-struct CustomRole {
-  PermissionSet allow_exact;
+struct RoleExtra {
   PermissionSet deny_exact;
   std::vector<Rule> rules;
+};
+struct CustomRole {
+  PermissionSet allow_exact;
+  // Denies, wildcards and parents are rare: kept out of line (and shared between snapshots)
+  // so that a role of exact allows costs 48 bytes.
+  std::shared_ptr<const RoleExtra> extra;
+
+  PermissionSet deny_exact() const noexcept { return extra ? extra->deny_exact : PermissionSet{}; }
+  std::span<const Rule> rules() const noexcept {
+    return extra ? std::span<const Rule>(extra->rules) : std::span<const Rule>();
+  }
 };
 
 // The distinct role combinations of a tenant's users: most users share one of a few, so the
@@ -59,12 +67,17 @@ struct Grant {
 };
 
 struct TenantSnapshot {
-  StringIndex role_names;  // custom roles; role id = builtins.size() + ordinal
+  StringIndex users;       // user id -> grant index; its payload holds the Grants
+  StringIndex role_names;  // custom role -> ordinal; role id = builtins.size() + ordinal
   std::vector<CustomRole> roles;
-  StringIndex users;
-  std::vector<std::uint32_t> user_grant;
-  std::vector<Grant> grants;
   std::vector<std::uint32_t> grant_roles;
+
+  const Grant& grant(std::uint32_t i) const noexcept { return users.payload<Grant>(i); }
+  std::vector<std::string_view> role_list() const {
+    std::vector<std::string_view> out;
+    for (const auto& entry : role_names.entries()) out.push_back(entry.first);
+    return out;
+  }
 };
 
 struct TenantState {
@@ -164,8 +177,8 @@ class Resolver {
     if (state_[j] == 1) return role_error(Errc::validation_failed, name, "inheritance cycle");
     state_[j] = 1;
     const CustomRole& role = roles_[j];
-    Sets out{role.allow_exact, role.deny_exact};
-    for (const Rule& rule : role.rules) {
+    Sets out{role.allow_exact, role.deny_exact()};
+    for (const Rule& rule : role.rules()) {
       if (rule.kind == Rule::Kind::inherit) {
         const auto parent = id_of_parent(rule.text, name);
         if (!parent) return parent.error();
@@ -222,10 +235,13 @@ Result<std::unique_ptr<TenantSnapshot>> compile(const Model& m, const Globals& g
   }
 
   auto snap = std::make_unique<TenantSnapshot>();
-  snap->role_names = StringIndex(m.role_names);
+  std::vector<std::uint32_t> ordinals(m.role_names.size());
+  for (std::size_t i = 0; i < ordinals.size(); ++i) ordinals[i] = static_cast<std::uint32_t>(i);
+  snap->role_names = StringIndex(m.role_names, ordinals);
   snap->roles = m.roles;
-  snap->users = StringIndex(m.users);
-  snap->user_grant.reserve(m.users.size());
+  std::vector<Grant> grants;
+  std::vector<std::uint32_t> user_grant;
+  user_grant.reserve(m.users.size());
   std::map<std::vector<std::uint32_t>, std::uint32_t> grant_of;
   std::vector<std::uint32_t> ids;
   for (std::size_t u = 0; u < m.users.size(); ++u) {
@@ -237,7 +253,7 @@ Result<std::unique_ptr<TenantSnapshot>> compile(const Model& m, const Globals& g
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    auto [it, inserted] = grant_of.emplace(ids, static_cast<std::uint32_t>(snap->grants.size()));
+    auto [it, inserted] = grant_of.emplace(ids, static_cast<std::uint32_t>(grants.size()));
     if (inserted) {
       Grant grant;
       grant.roles_begin = static_cast<std::uint32_t>(snap->grant_roles.size());
@@ -250,34 +266,35 @@ Result<std::unique_ptr<TenantSnapshot>> compile(const Model& m, const Globals& g
       }
       grant.allow -= grant.deny;
       grant.roles_end = static_cast<std::uint32_t>(snap->grant_roles.size());
-      snap->grants.push_back(grant);
+      grants.push_back(grant);
     }
-    snap->user_grant.push_back(it->second);
+    user_grant.push_back(it->second);
   }
-  snap->grants.shrink_to_fit();
+  snap->users = StringIndex(m.users, user_grant, std::span<const Grant>(grants));
   snap->grant_roles.shrink_to_fit();
   return snap;
 }
 
-std::string role_name(const Globals& g, const TenantSnapshot& snap, std::uint32_t id) {
+std::string role_name(const Globals& g, std::span<const std::string_view> custom,
+                      std::uint32_t id) {
   if (id < g.builtins.size()) return g.builtins[id].name;
-  return std::string(snap.role_names.key(static_cast<std::uint32_t>(id - g.builtins.size())));
+  return std::string(custom[id - g.builtins.size()]);
 }
 
 Model decode(const TenantSnapshot* snap, const Globals& g) {
   Model m;
   if (snap == nullptr) return m;
-  for (std::uint32_t i = 0; i < snap->role_names.size(); ++i)
-    m.role_names.emplace_back(snap->role_names.key(i));
+  const std::vector<std::string_view> custom = snap->role_list();
+  m.role_names.assign(custom.begin(), custom.end());
   m.roles = snap->roles;
   m.users.reserve(snap->users.size());
   m.user_roles.reserve(snap->users.size());
-  for (std::uint32_t u = 0; u < snap->users.size(); ++u) {
-    m.users.emplace_back(snap->users.key(u));
-    const Grant& grant = snap->grants[snap->user_grant[u]];
+  for (const auto& [user, grant_index] : snap->users.entries()) {
+    m.users.emplace_back(user);
+    const Grant& grant = snap->grant(grant_index);
     std::vector<std::string> names;
     for (auto i = grant.roles_begin; i < grant.roles_end; ++i)
-      names.push_back(role_name(g, *snap, snap->grant_roles[i]));
+      names.push_back(role_name(g, custom, snap->grant_roles[i]));
     std::sort(names.begin(), names.end());
     m.user_roles.push_back(std::move(names));
   }
@@ -287,6 +304,7 @@ Model decode(const TenantSnapshot* snap, const Globals& g) {
 Result<CustomRole> parse_role(const Globals& g, const RoleDefinition& def) {
   if (auto r = validate_role_name(def.name); !r) return r.error();
   CustomRole role;
+  RoleExtra extra;
   auto add = [&](const std::vector<std::string>& patterns, PermissionSet& exact,
                  Rule::Kind kind) -> Result<void> {
     for (const std::string& text : patterns) {
@@ -297,20 +315,22 @@ Result<CustomRole> parse_role(const Globals& g, const RoleDefinition& def) {
         return field_error(kind == Rule::Kind::allow ? "allow" : "deny", matched.error().detail);
       if (p->is_exact()) {
         exact |= *matched;
-      } else if (std::none_of(role.rules.begin(), role.rules.end(),
+      } else if (std::none_of(extra.rules.begin(), extra.rules.end(),
                               [&](const Rule& r) { return r.kind == kind && r.text == text; })) {
-        role.rules.push_back({kind, text});
+        extra.rules.push_back({kind, text});
       }
     }
     return ok();
   };
   if (auto r = add(def.allow, role.allow_exact, Rule::Kind::allow); !r) return r.error();
-  if (auto r = add(def.deny, role.deny_exact, Rule::Kind::deny); !r) return r.error();
+  if (auto r = add(def.deny, extra.deny_exact, Rule::Kind::deny); !r) return r.error();
   for (const std::string& parent : def.inherits) {
     if (!validate_role_name(parent))
       return field_error("inherits", "invalid role name '" + parent + "'");
-    role.rules.push_back({Rule::Kind::inherit, parent});
+    extra.rules.push_back({Rule::Kind::inherit, parent});
   }
+  if (!extra.deny_exact.empty() || !extra.rules.empty())
+    role.extra = std::make_shared<const RoleExtra>(std::move(extra));
   return role;
 }
 
@@ -318,8 +338,8 @@ RoleDefinition definition_of(const Globals& g, std::string_view name, const Cust
   RoleDefinition def;
   def.name = std::string(name);
   def.allow = g.catalogue.names(role.allow_exact);
-  def.deny = g.catalogue.names(role.deny_exact);
-  for (const Rule& rule : role.rules) {
+  def.deny = g.catalogue.names(role.deny_exact());
+  for (const Rule& rule : role.rules()) {
     switch (rule.kind) {
       case Rule::Kind::allow:
         def.allow.push_back(rule.text);
@@ -343,9 +363,12 @@ Result<std::unique_ptr<Globals>> make_globals(const RolePolicy& policy, Catalogu
   std::vector<std::string_view> names;
   for (std::size_t i = 0; i < g->catalogue.size(); ++i)
     names.push_back(g->catalogue.name(static_cast<PermissionId>(i)));
-  g->permissions = StringIndex(names);
+  std::vector<std::uint32_t> values(names.size());
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::uint32_t>(i);
+  g->permissions = StringIndex(names, values);
   g->builtins = policy.builtin_roles(g->catalogue);
   names.clear();
+  values.clear();
   std::size_t owners = 0;
   for (std::size_t i = 0; i < g->builtins.size(); ++i) {
     const BuiltinRole& b = g->builtins[i];
@@ -354,10 +377,10 @@ Result<std::unique_ptr<Globals>> make_globals(const RolePolicy& policy, Catalogu
       g->owner = static_cast<std::uint32_t>(i);
     }
     names.push_back(b.name);
-    g->builtin_of.push_back(static_cast<std::uint32_t>(i));
+    values.push_back(static_cast<std::uint32_t>(i));
     for (const std::string& alias : b.aliases) {
       names.push_back(alias);
-      g->builtin_of.push_back(static_cast<std::uint32_t>(i));
+      values.push_back(static_cast<std::uint32_t>(i));
     }
   }
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -369,7 +392,7 @@ Result<std::unique_ptr<Globals>> make_globals(const RolePolicy& policy, Catalogu
   }
   if (owners != 1)
     return Error{Errc::validation_failed, "policy: exactly one built-in role must be the owner"};
-  g->builtin_names = StringIndex(names);
+  g->builtin_names = StringIndex(names, values);
   return g;
 }
 
@@ -441,7 +464,7 @@ struct Engine::Impl {
     if (snap == nullptr) return Decision::deny(DenyReason::not_a_member);
     const auto u = snap->users.find(user);
     if (u == StringIndex::npos) return Decision::deny(DenyReason::not_a_member);
-    const Grant& grant = snap->grants[snap->user_grant[u]];
+    const Grant& grant = snap->grant(u);
     if (!grant.allow.contains(id)) {
       return Decision::deny(grant.deny.contains(id) ? DenyReason::explicit_deny
                                                     : DenyReason::not_granted);
@@ -458,7 +481,7 @@ struct Engine::Impl {
     if (snap == nullptr) return {};
     const auto u = snap->users.find(user);
     if (u == StringIndex::npos) return {};
-    return snap->grants[snap->user_grant[u]].allow;
+    return snap->grant(u).allow;
   }
 
   Result<Holder> holder(std::string_view tenant, std::span<const std::string> roles) const {
@@ -548,7 +571,7 @@ struct Engine::Impl {
           if (std::binary_search(roles.begin(), roles.end(), name))
             return role_error(Errc::conflict, name, "the role is assigned to members");
         for (const CustomRole& other : m.roles)
-          for (const Rule& rule : other.rules)
+          for (const Rule& rule : other.rules())
             if (rule.kind == Rule::Kind::inherit && rule.text == name)
               return role_error(Errc::conflict, name, "another role inherits it");
         m.role_names.erase(m.role_names.begin() + static_cast<std::ptrdiff_t>(*at));
@@ -789,10 +812,11 @@ std::optional<std::vector<std::string>> Engine::user_roles(std::string_view tena
   if (snap == nullptr) return std::nullopt;
   const auto u = snap->users.find(user);
   if (u == StringIndex::npos) return std::nullopt;
-  const Grant& grant = snap->grants[snap->user_grant[u]];
+  const Grant& grant = snap->grant(u);
+  const std::vector<std::string_view> custom = snap->role_list();
   std::vector<std::string> out;
   for (auto i = grant.roles_begin; i < grant.roles_end; ++i)
-    out.push_back(role_name(g, *snap, snap->grant_roles[i]));
+    out.push_back(role_name(g, custom, snap->grant_roles[i]));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -821,8 +845,9 @@ std::vector<RoleInfo> Engine::roles(std::string_view tenant) const {
   const TenantSnapshot* snap = impl_->snapshot(tenant);
   if (snap == nullptr) return out;
   Resolver r = resolver_of(g, snap);
+  const std::vector<std::string_view> custom = snap->role_list();
   for (std::uint32_t i = 0; i < snap->roles.size(); ++i) {
-    const std::string_view name = snap->role_names.key(i);
+    const std::string_view name = custom[i];
     auto sets = r.sets(static_cast<std::uint32_t>(g.builtins.size() + i), name);
     RoleInfo info{std::string(name), false, definition_of(g, name, snap->roles[i]), {}, {}};
     if (sets) {
