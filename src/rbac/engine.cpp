@@ -67,6 +67,7 @@ struct Grant {
 };
 
 struct TenantSnapshot {
+  std::string tenant;
   StringIndex users;       // user id -> grant index; its payload holds the Grants
   StringIndex role_names;  // custom role -> ordinal; role id = builtins.size() + ordinal
   std::vector<CustomRole> roles;
@@ -80,17 +81,14 @@ struct TenantSnapshot {
   }
 };
 
-struct TenantState {
-  std::string name;
-  std::uint64_t hash = 0;
-  std::atomic<const TenantSnapshot*> snapshot{nullptr};
-};
-
 // Insert-only open addressing: a slot, once filled, keeps its tenant until the table is
-// replaced, so readers probe without locks. Growing or removing builds a new table.
+// replaced, so readers probe without locks; publishing a tenant swaps its slot's snapshot
+// pointer. Growing or removing a tenant builds a new table (the writer holds the mutex).
+// The slot points straight at the snapshot, which holds the tenant's name for the compare:
+// one cache miss fewer per check than a separate per-tenant state object.
 struct DirSlot {
   std::atomic<std::uint64_t> hash{0};
-  std::atomic<TenantState*> state{nullptr};
+  std::atomic<const TenantSnapshot*> snapshot{nullptr};
 };
 struct Directory {
   explicit Directory(std::size_t capacity)
@@ -99,27 +97,30 @@ struct Directory {
   std::atomic<std::size_t> count{0};  // read by tenant_count() while a writer inserts
   std::unique_ptr<DirSlot[]> slots;
 
-  TenantState* find(std::string_view name, std::uint64_t h) const noexcept {
+  DirSlot* find(std::string_view name, std::uint64_t h) const noexcept {
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
       const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
       if (sh == 0) return nullptr;
       if (sh == h) {
-        TenantState* s = slots[i].state.load(std::memory_order_acquire);
-        if (s->name == name) return s;
+        const TenantSnapshot* s = slots[i].snapshot.load(std::memory_order_seq_cst);
+        if (s->tenant.size() == name.size() &&
+            detail::equal_bytes(s->tenant.data(), name.data(), name.size()))
+          return &slots[i];
       }
     }
   }
-  void insert(TenantState* s) noexcept {
-    std::size_t i = s->hash & mask;
+  DirSlot* insert(std::uint64_t h, const TenantSnapshot* snap) noexcept {
+    std::size_t i = h & mask;
     while (slots[i].hash.load(std::memory_order_relaxed) != 0) i = (i + 1) & mask;
-    slots[i].state.store(s, std::memory_order_release);
-    slots[i].hash.store(s->hash, std::memory_order_release);
+    slots[i].snapshot.store(snap, std::memory_order_seq_cst);
+    slots[i].hash.store(h, std::memory_order_release);
     count.fetch_add(1, std::memory_order_relaxed);
+    return &slots[i];
   }
   template <class F>
   void for_each(F&& f) const {
     for (std::size_t i = 0; i <= mask; ++i)
-      if (TenantState* s = slots[i].state.load(std::memory_order_acquire)) f(s);
+      if (slots[i].hash.load(std::memory_order_relaxed) != 0) f(&slots[i]);
   }
 };
 
@@ -221,7 +222,8 @@ Resolver resolver_of(const Globals& g, const TenantSnapshot* snap) {
   return Resolver(g, snap->roles, [snap](std::string_view n) { return snap->role_names.find(n); });
 }
 
-Result<std::unique_ptr<TenantSnapshot>> compile(const Model& m, const Globals& g) {
+Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const Model& m,
+                                                const Globals& g) {
   std::unordered_map<std::string_view, std::uint32_t> custom;
   for (std::size_t i = 0; i < m.role_names.size(); ++i)
     custom.emplace(m.role_names[i], static_cast<std::uint32_t>(i));
@@ -235,6 +237,7 @@ Result<std::unique_ptr<TenantSnapshot>> compile(const Model& m, const Globals& g
   }
 
   auto snap = std::make_unique<TenantSnapshot>();
+  snap->tenant = std::string(tenant);
   std::vector<std::uint32_t> ordinals(m.role_names.size());
   for (std::size_t i = 0; i < ordinals.size(); ++i) ordinals[i] = static_cast<std::uint32_t>(i);
   snap->role_names = StringIndex(m.role_names, ordinals);
@@ -439,10 +442,7 @@ struct Engine::Impl {
 
   ~Impl() {
     if (Directory* d = directory.load()) {
-      d->for_each([](TenantState* s) {
-        delete s->snapshot.load();
-        delete s;
-      });
+      d->for_each([](DirSlot* s) { delete s->snapshot.load(); });
       delete d;
     }
     delete globals.load();
@@ -450,7 +450,7 @@ struct Engine::Impl {
 
   const TenantSnapshot* snapshot(std::string_view tenant) const noexcept {
     const Directory* d = directory.load(std::memory_order_seq_cst);
-    const TenantState* s = d->find(tenant, detail::hash_bytes(tenant));
+    const DirSlot* s = d->find(tenant, detail::hash_bytes(tenant));
     return s == nullptr ? nullptr : s->snapshot.load(std::memory_order_seq_cst);
   }
 
@@ -504,38 +504,32 @@ struct Engine::Impl {
 
   // Writers (hold write_mutex) -------------------------------------------------------------
 
-  TenantState* find_state(std::string_view tenant) const noexcept {
+  DirSlot* find_state(std::string_view tenant) const noexcept {
     return directory.load()->find(tenant, detail::hash_bytes(tenant));
   }
 
-  TenantState* add_state(std::string_view tenant) {
+  // Makes room for one more tenant: a bigger table once half full.
+  void reserve_one() {
     Directory* d = directory.load();
-    if ((d->count.load() + 1) * 2 > d->mask + 1) {
-      auto bigger = std::make_unique<Directory>((d->mask + 1) * 2);
-      d->for_each([&](TenantState* s) { bigger->insert(s); });
-      directory.store(bigger.release(), std::memory_order_seq_cst);
-      domain.synchronize();
-      delete d;
-      d = directory.load();
-    }
-    auto state = std::make_unique<TenantState>();
-    state->name = std::string(tenant);
-    state->hash = detail::hash_bytes(tenant);
-    d->insert(state.get());
-    return state.release();
+    if ((d->count.load() + 1) * 2 <= d->mask + 1) return;
+    auto bigger = std::make_unique<Directory>((d->mask + 1) * 2);
+    d->for_each([&](DirSlot* s) { bigger->insert(s->hash.load(), s->snapshot.load()); });
+    directory.store(bigger.release(), std::memory_order_seq_cst);
+    domain.synchronize();
+    delete d;
   }
 
-  void drop_state(TenantState* victim) {
+  void drop_state(DirSlot* victim) {
     Directory* d = directory.load();
     auto rebuilt = std::make_unique<Directory>(d->mask + 1);
-    d->for_each([&](TenantState* s) {
-      if (s != victim) rebuilt->insert(s);
+    d->for_each([&](DirSlot* s) {
+      if (s != victim) rebuilt->insert(s->hash.load(), s->snapshot.load());
     });
+    const TenantSnapshot* gone = victim->snapshot.load();
     directory.store(rebuilt.release(), std::memory_order_seq_cst);
     domain.synchronize();
     delete d;
-    delete victim->snapshot.load();
-    delete victim;
+    delete gone;
   }
 
   Result<void> apply_op(Model& m, const TenantEdit::Op& op, const Globals& g) const {
@@ -618,12 +612,16 @@ struct Engine::Impl {
   }
 
   // Publishes `next` for `tenant` (null: the tenant is empty and forgotten).
-  void publish(std::string_view tenant, TenantState* state, std::unique_ptr<TenantSnapshot> next) {
+  void publish(std::string_view tenant, DirSlot* state, std::unique_ptr<TenantSnapshot> next) {
     if (next == nullptr) {
       if (state != nullptr) drop_state(state);
       return;
     }
-    if (state == nullptr) state = add_state(tenant);
+    if (state == nullptr) {
+      reserve_one();
+      directory.load()->insert(detail::hash_bytes(tenant), next.release());
+      return;
+    }
     const TenantSnapshot* old = state->snapshot.exchange(next.release(), std::memory_order_seq_cst);
     if (old != nullptr) {
       domain.synchronize();
@@ -661,13 +659,14 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
   if (!next) return next.error();
 
   // Recompile every tenant against the new catalogue first, so a failure changes nothing.
-  std::vector<std::pair<TenantState*, std::unique_ptr<TenantSnapshot>>> rebuilt;
+  std::vector<std::pair<DirSlot*, std::unique_ptr<TenantSnapshot>>> rebuilt;
   Result<void> failed = ok();
-  impl_->directory.load()->for_each([&](TenantState* s) {
+  impl_->directory.load()->for_each([&](DirSlot* s) {
     if (!failed) return;
-    auto snap = compile(decode(s->snapshot.load(), *old), **next);
+    const TenantSnapshot* current = s->snapshot.load();
+    auto snap = compile(current->tenant, decode(current, *old), **next);
     if (!snap) {
-      failed = Error{snap.error().code, "tenant " + s->name + ": " + snap.error().detail};
+      failed = Error{snap.error().code, "tenant " + current->tenant + ": " + snap.error().detail};
       return;
     }
     rebuilt.emplace_back(s, std::move(*snap));
@@ -711,13 +710,13 @@ Result<void> Engine::apply(std::string_view tenant, const TenantEdit& edit) {
   if (!valid_id(tenant)) return field_error("tenant", "malformed tenant id");
   std::lock_guard lock(impl_->write_mutex);
   const Globals& g = *impl_->globals.load();
-  TenantState* state = impl_->find_state(tenant);
+  DirSlot* state = impl_->find_state(tenant);
   Model m = decode(state ? state->snapshot.load() : nullptr, g);
   for (const TenantEdit::Op& op : edit.ops_)
     if (auto r = impl_->apply_op(m, op, g); !r) return r;
   std::unique_ptr<TenantSnapshot> next;
   if (!m.empty()) {
-    auto compiled = compile(m, g);
+    auto compiled = compile(tenant, m, g);
     if (!compiled) return compiled.error();
     next = std::move(*compiled);
   }
@@ -746,7 +745,7 @@ Result<void> Engine::remove_user(std::string_view tenant, std::string_view user)
 
 void Engine::remove_tenant(std::string_view tenant) {
   std::lock_guard lock(impl_->write_mutex);
-  if (TenantState* s = impl_->find_state(tenant)) impl_->drop_state(s);
+  if (DirSlot* s = impl_->find_state(tenant)) impl_->drop_state(s);
 }
 
 Decision Engine::check(std::string_view tenant, std::string_view user, std::string_view permission,
@@ -921,7 +920,7 @@ Result<void> Engine::check_role_definition(std::string_view tenant,
   const TenantEdit::Op op{
       exists ? TenantEdit::Kind::update_role : TenantEdit::Kind::create_role, role, {}, {}};
   if (auto r = impl_->apply_op(m, op, g); !r) return r;
-  auto compiled = compile(m, g);
+  auto compiled = compile(tenant, m, g);
   if (!compiled) return compiled.error();
   Resolver r = resolver_of(g, compiled->get());
   auto sets = r.sets(r.id(role.name), role.name);

@@ -80,7 +80,7 @@ class StringIndex {
       const Slot& s = slots[i];
       if (s.used == 0) return npos;
       if (s.tag == t && s.length == key.size() &&
-          std::memcmp(arena + s.offset, key.data(), key.size()) == 0)
+          equal_bytes(arena + s.offset, key.data(), key.size()))
         return s.value;
     }
   }
