@@ -34,10 +34,10 @@ inline constexpr std::size_t kMaxRoleName = 64;
 /// Patterns are permission names or wildcards (`members:*`, `*:read`, `*`), matched against
 /// the catalogue each time it changes, so `*:read` also covers read permissions registered later.
 struct RoleDefinition {
-  std::string name;                   ///< 1..kMaxRoleName of [A-Za-z0-9_.:-]; not a built-in.
-  std::vector<std::string> allow;     ///< Permission names or patterns the role grants.
-  std::vector<std::string> deny;      ///< Permission names or patterns it forbids (wins).
-  std::vector<std::string> inherits;  ///< Roles of the same tenant (built-in or custom).
+  std::string name{};                   ///< 1..kMaxRoleName of [A-Za-z0-9_.:-]; not a built-in.
+  std::vector<std::string> allow{};     ///< Permission names or patterns the role grants.
+  std::vector<std::string> deny{};      ///< Permission names or patterns it forbids (wins).
+  std::vector<std::string> inherits{};  ///< Roles of the same tenant (built-in or custom).
 
   friend bool operator==(const RoleDefinition&, const RoleDefinition&) = default;
 };
