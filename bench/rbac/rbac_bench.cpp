@@ -59,10 +59,12 @@ std::string user_name(int u) {
   return buf;
 }
 
-// The generator's policy: plain numbers, so the expected answers need no RBAC code.
+// The generator's policy: plain numbers, so the expected answers need no RBAC code, plus the id
+// strings an application would read from its storage (not part of the timed build).
 struct Policy {
   std::vector<std::uint64_t> role_bits;  // [tenant * 5 + role] -> bitmask over 40 permissions
   std::vector<int> user_role;            // [tenant * 10 + j] -> role index
+  std::vector<std::string> permissions, tenants, users;
 };
 
 Policy generate_policy() {
@@ -70,6 +72,9 @@ Policy generate_policy() {
   Policy p;
   p.role_bits.resize(kTenants * kRolesPerTenant);
   p.user_role.resize(kTenants * kUsersPerTenant);
+  for (int i = 0; i < kPermissions; ++i) p.permissions.push_back(permission_name(i));
+  for (int t = 0; t < kTenants; ++t) p.tenants.push_back(tenant_name(t));
+  for (int u = 0; u < kTenants * kUsersPerTenant; ++u) p.users.push_back(user_name(u));
   for (int t = 0; t < kTenants; ++t) {
     for (int r = 0; r < kRolesPerTenant; ++r) {
       int perms[kPermissions];
@@ -94,7 +99,7 @@ RoleDefinition role_definition(const Policy& p, int t, int r, bool extra = false
   def.name = kRoleNames[r];
   const std::uint64_t bits = p.role_bits[static_cast<std::size_t>(t * kRolesPerTenant + r)];
   for (int i = 0; i < kPermissions; ++i)
-    if ((bits >> i) & 1U) def.allow.push_back(permission_name(i));
+    if ((bits >> i) & 1U) def.allow.push_back(p.permissions[static_cast<std::size_t>(i)]);
   if (extra) def.allow.emplace_back("extra:toggle");
   return def;
 }
@@ -103,16 +108,17 @@ RoleDefinition role_definition(const Policy& p, int t, int r, bool extra = false
 // tenant (its custom roles and its members).
 std::unique_ptr<Engine> build_engine(const Policy& p) {
   auto engine = std::make_unique<Engine>();
-  for (int i = 0; i < kPermissions; ++i) (void)engine->register_permission(permission_name(i));
+  for (const std::string& name : p.permissions) (void)engine->register_permission(name);
   (void)engine->register_permission("extra:toggle");  // changed by R1/contended, never asked
   for (int t = 0; t < kTenants; ++t) {
     TenantEdit edit;
     for (int r = 0; r < kRolesPerTenant; ++r) edit.create_role(role_definition(p, t, r));
     for (int j = 0; j < kUsersPerTenant; ++j) {
       const int u = t * kUsersPerTenant + j;
-      edit.set_user_roles(user_name(u), {kRoleNames[p.user_role[static_cast<std::size_t>(u)]]});
+      edit.set_user_roles(p.users[static_cast<std::size_t>(u)],
+                          {kRoleNames[p.user_role[static_cast<std::size_t>(u)]]});
     }
-    if (auto r = engine->apply(tenant_name(t), edit); !r) {
+    if (auto r = engine->apply(p.tenants[static_cast<std::size_t>(t)], edit); !r) {
       std::fprintf(stderr, "R1 build failed: %s\n", r.error().detail.c_str());
       std::abort();
     }
