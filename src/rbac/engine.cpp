@@ -641,7 +641,7 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options) {
   impl->conditions = impl->policy->has_conditions();
   auto g = make_globals(*impl->policy, Catalogue{});
   if (!g) return g.error();
-  impl->globals.store(g->release());
+  impl->globals.store(g.value().release());
   impl->directory.store(new Directory(64));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -664,7 +664,7 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
   impl_->directory.load()->for_each([&](DirSlot* s) {
     if (!failed) return;
     const TenantSnapshot* current = s->snapshot.load();
-    auto snap = compile(current->tenant, decode(current, *old), **next);
+    auto snap = compile(current->tenant, decode(current, *old), *next.value());
     if (!snap) {
       failed = Error{snap.error().code, "tenant " + current->tenant + ": " + snap.error().detail};
       return;
@@ -673,7 +673,7 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
   });
   if (!failed) return failed.error();
 
-  impl_->globals.store(next->release(), std::memory_order_seq_cst);
+  impl_->globals.store(next.value().release(), std::memory_order_seq_cst);
   std::vector<const TenantSnapshot*> retired;
   for (auto& [state, snap] : rebuilt)
     retired.push_back(state->snapshot.exchange(snap.release(), std::memory_order_seq_cst));

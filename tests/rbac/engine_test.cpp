@@ -318,7 +318,7 @@ TEST_F(EngineTest, LastOwnerCannotBeRemovedOrDemoted) {
   EXPECT_THAT(engine_.check_member_removal(kA, V{"admin"}, V{"member"}, 1), IsOk());
   auto h = engine_.holder(kA, V{"owner", "member"});
   ASSERT_THAT(h, IsOk());
-  EXPECT_TRUE(h->is_owner);
+  EXPECT_TRUE(h.value().is_owner);
 }
 
 TEST_F(EngineTest, ApiKeyScopesIntersectWithRoles) {

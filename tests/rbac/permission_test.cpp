@@ -105,14 +105,15 @@ TEST(Catalogue, WildcardsMatchResourceActionOrEverything) {
 }
 
 TEST(PermissionPattern, ParsesPartsAndMatches) {
-  auto p = PermissionPattern::parse("members:*");
-  ASSERT_THAT(p, IsOk());
-  EXPECT_FALSE(p->is_exact());
-  EXPECT_TRUE(p->matches("members", "write"));
-  EXPECT_FALSE(p->matches("member", "write"));
+  auto parsed = PermissionPattern::parse("members:*");
+  ASSERT_THAT(parsed, IsOk());
+  const PermissionPattern p = parsed.value();
+  EXPECT_FALSE(p.is_exact());
+  EXPECT_TRUE(p.matches("members", "write"));
+  EXPECT_FALSE(p.matches("member", "write"));
   auto any = PermissionPattern::parse("*");
   ASSERT_THAT(any, IsOk());
-  EXPECT_TRUE(any->matches("x", "y"));
+  EXPECT_TRUE(any.value().matches("x", "y"));
   EXPECT_THAT(PermissionPattern::parse("a:b:c"), HasError(Errc::validation_failed));
 }
 
