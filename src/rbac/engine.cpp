@@ -680,7 +680,7 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
   impl_->domain.synchronize();
   for (const TenantSnapshot* s : retired) delete s;
   delete old;
-  return *id;
+  return id.value();
 }
 
 std::optional<PermissionId> Engine::find_permission(std::string_view name) const noexcept {
@@ -935,8 +935,8 @@ Result<PermissionSet> Engine::check_scopes(std::string_view tenant,
   if (!h) return h.error();
   auto set = parse_permissions(scopes);
   if (!set) return set.error();
-  if (auto r = rbac::check_scopes(*h, *set); !r) return r.error();
-  return *set;
+  if (auto r = rbac::check_scopes(h.value(), set.value()); !r) return r.error();
+  return set.value();
 }
 
 }  // namespace tenantkit::rbac
