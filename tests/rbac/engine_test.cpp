@@ -109,6 +109,11 @@ TEST_F(EngineTest, CustomRolesWithWildcardsInheritanceAndDeny) {
   EXPECT_TRUE(engine_.can(kA, "u1", "roles:read"));        // inherited wildcard
   EXPECT_EQ(engine_.check(kA, "u1", "billing:read").reason(), DenyReason::explicit_deny);
   EXPECT_FALSE(engine_.can(kA, "u1", "org:delete"));
+  // Changing a parent reaches its children at once.
+  ASSERT_THAT(engine_.update_role(kA, {"auditor", {"audit:read"}, {}, {}}), IsOk());
+  EXPECT_FALSE(engine_.can(kA, "u1", "roles:read"));
+  EXPECT_EQ(engine_.check(kA, "u1", "billing:read").reason(), DenyReason::not_granted);
+  EXPECT_TRUE(engine_.can(kA, "u1", "audit:read"));
 }
 
 TEST_F(EngineTest, DenyInOneRoleBeatsAllowInAnother) {
