@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +18,25 @@
 #include <benchmark/benchmark.h>
 
 #include <tenantkit/rbac/engine.hpp>
+
+// Counts heap allocations, so the report shows the check path allocates nothing.
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+// GCC 12 pairs the replaced operator new with its own free() calls below and warns wrongly.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -178,6 +199,7 @@ const Request& find_request(bool allowed, int tenant) {
 }
 
 void probe(benchmark::State& state, const Request& r) {
+  const long allocations = g_allocations.load();
   for (auto _ : state) {
     const auto d = g_engine->check(r.tenant, r.user, r.permission);
     if (d.allowed() != r.expected) {
@@ -187,6 +209,8 @@ void probe(benchmark::State& state, const Request& r) {
     benchmark::DoNotOptimize(d);
   }
   state.SetItemsProcessed(state.iterations());
+  state.counters["allocs_per_check"] = static_cast<double>(g_allocations.load() - allocations) /
+                                       static_cast<double>(state.iterations());
 }
 
 void BM_allowed(benchmark::State& state) {
@@ -212,7 +236,10 @@ void random_mix(benchmark::State& state, std::size_t start) {
 }
 
 void BM_random(benchmark::State& state) {
+  const long allocations = g_allocations.load();
   random_mix(state, 0);
+  state.counters["allocs_per_check"] = static_cast<double>(g_allocations.load() - allocations) /
+                                       static_cast<double>(state.iterations());
   long allowed = 0;
   for (const Request& r : *g_requests) allowed += r.expected ? 1 : 0;
   state.counters["allowed_share"] = static_cast<double>(allowed) / kRequests;
