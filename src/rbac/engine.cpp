@@ -1,0 +1,942 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+#include <tenantkit/rbac/engine.hpp>
+#include <tenantkit/tenant/context.hpp>
+
+#include "rbac/hash.hpp"
+#include "rbac/read_domain.hpp"
+#include "rbac/string_index.hpp"
+
+namespace tenantkit::rbac {
+namespace {
+
+using detail::StringIndex;
+
+// --- Compiled state ----------------------------------------------------------------------
+
+// Everything that depends only on the catalogue and the policy. Replaced when the catalogue
+// grows; role ids below builtins.size() are built-in roles in every tenant snapshot.
+struct Globals {
+  Catalogue catalogue;
+  StringIndex permissions;  // ordinal == PermissionId
+  std::vector<BuiltinRole> builtins;
+  StringIndex builtin_names;  // names and aliases -> builtins index
+  std::uint32_t owner = 0;
+
+  std::uint32_t builtin_id(std::string_view name) const noexcept {
+    return builtin_names.find(name);
+  }
+};
+
+// A custom role as its definition says it; wildcards and parents are resolved at compile time
+// so that a catalogue change or a parent's change reaches it.
+struct Rule {
+  enum class Kind : std::uint8_t { allow, deny, inherit };
+  Kind kind;
+  std::string text;
+};
+struct RoleExtra {
+  PermissionSet deny_exact;
+  std::vector<Rule> rules;
+};
+struct CustomRole {
+  PermissionSet allow_exact;
+  // Denies, wildcards and parents are rare: kept out of line (and shared between snapshots)
+  // so that a role of exact allows costs 48 bytes.
+  std::shared_ptr<const RoleExtra> extra;
+
+  PermissionSet deny_exact() const noexcept { return extra ? extra->deny_exact : PermissionSet{}; }
+  std::span<const Rule> rules() const noexcept {
+    return extra ? std::span<const Rule>(extra->rules) : std::span<const Rule>();
+  }
+};
+
+// The distinct role combinations of a tenant's users: most users share one of a few, so the
+// per-user cost is one 4-byte index.
+struct Grant {
+  PermissionSet allow;  // union of the roles' allows, minus `deny`
+  PermissionSet deny;
+  std::uint32_t roles_begin = 0, roles_end = 0;  // into TenantSnapshot::grant_roles
+};
+
+struct TenantSnapshot {
+  std::string tenant;
+  StringIndex users;       // user id -> grant index; its payload holds the Grants
+  StringIndex role_names;  // custom role -> ordinal; role id = builtins.size() + ordinal
+  std::vector<CustomRole> roles;
+  std::vector<std::uint32_t> grant_roles;
+
+  const Grant& grant(std::uint32_t i) const noexcept { return users.payload<Grant>(i); }
+  std::vector<std::string_view> role_list() const {
+    std::vector<std::string_view> out;
+    for (const auto& entry : role_names.entries()) out.push_back(entry.first);
+    return out;
+  }
+};
+
+// Insert-only open addressing: a slot, once filled, keeps its tenant until the table is
+// replaced, so readers probe without locks; publishing a tenant swaps its slot's snapshot
+// pointer. Growing or removing a tenant builds a new table (the writer holds the mutex).
+// The slot points straight at the snapshot, which holds the tenant's name for the compare:
+// one cache miss fewer per check than a separate per-tenant state object.
+struct DirSlot {
+  std::atomic<std::uint64_t> hash{0};
+  std::atomic<const TenantSnapshot*> snapshot{nullptr};
+};
+struct Directory {
+  explicit Directory(std::size_t capacity)
+      : mask(capacity - 1), slots(std::make_unique<DirSlot[]>(capacity)) {}
+  std::size_t mask;
+  std::atomic<std::size_t> count{0};  // read by tenant_count() while a writer inserts
+  std::unique_ptr<DirSlot[]> slots;
+
+  DirSlot* find(std::string_view name, std::uint64_t h) const noexcept {
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
+      if (sh == 0) return nullptr;
+      if (sh == h) {
+        const TenantSnapshot* s = slots[i].snapshot.load(std::memory_order_seq_cst);
+        if (s->tenant.size() == name.size() &&
+            detail::equal_bytes(s->tenant.data(), name.data(), name.size()))
+          return &slots[i];
+      }
+    }
+  }
+  DirSlot* insert(std::uint64_t h, const TenantSnapshot* snap) noexcept {
+    std::size_t i = h & mask;
+    while (slots[i].hash.load(std::memory_order_relaxed) != 0) i = (i + 1) & mask;
+    slots[i].snapshot.store(snap, std::memory_order_seq_cst);
+    slots[i].hash.store(h, std::memory_order_release);
+    count.fetch_add(1, std::memory_order_relaxed);
+    return &slots[i];
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i <= mask; ++i)
+      if (slots[i].hash.load(std::memory_order_relaxed) != 0) f(&slots[i]);
+  }
+};
+
+// --- Writer-side model of one tenant -----------------------------------------------------
+
+struct Model {
+  std::vector<std::string> role_names;
+  std::vector<CustomRole> roles;
+  std::vector<std::string> users;
+  std::vector<std::vector<std::string>> user_roles;  // canonical names, sorted
+
+  bool empty() const noexcept { return roles.empty() && users.empty(); }
+  std::optional<std::size_t> role_index(std::string_view name) const {
+    for (std::size_t i = 0; i < role_names.size(); ++i)
+      if (role_names[i] == name) return i;
+    return std::nullopt;
+  }
+};
+
+Error role_error(Errc code, std::string_view role, std::string_view why) {
+  return Error{code, "role '" + std::string(role) + "': " + std::string(why)};
+}
+
+Error field_error(std::string_view field, std::string message) {
+  std::string detail = message;
+  return Error{
+      Errc::validation_failed, std::move(detail), {{std::string(field), std::move(message)}}};
+}
+
+using Sets = std::pair<PermissionSet, PermissionSet>;  // allow, deny
+
+// Resolves role names to ids and computes each role's allow/deny sets, following inheritance.
+// Works over a snapshot (queries) and over a model (compilation) through `custom_id`.
+class Resolver {
+ public:
+  Resolver(const Globals& g, std::span<const CustomRole> roles,
+           std::function<std::uint32_t(std::string_view)> custom_id)
+      : g_(g),
+        roles_(roles),
+        custom_id_(std::move(custom_id)),
+        state_(roles.size(), 0),
+        memo_(roles.size()) {}
+
+  std::uint32_t id(std::string_view name) const {
+    const auto b = g_.builtin_id(name);
+    if (b != StringIndex::npos) return b;
+    const auto c = custom_id_(name);
+    return c == StringIndex::npos ? c : static_cast<std::uint32_t>(g_.builtins.size()) + c;
+  }
+
+  Result<Sets> sets(std::uint32_t id, std::string_view name) {
+    if (id < g_.builtins.size()) return Sets{g_.builtins[id].permissions, {}};
+    const std::size_t j = id - g_.builtins.size();
+    if (state_[j] == 2) return memo_[j];
+    if (state_[j] == 1) return role_error(Errc::validation_failed, name, "inheritance cycle");
+    state_[j] = 1;
+    const CustomRole& role = roles_[j];
+    Sets out{role.allow_exact, role.deny_exact()};
+    for (const Rule& rule : role.rules()) {
+      if (rule.kind == Rule::Kind::inherit) {
+        const auto parent = id_of_parent(rule.text, name);
+        if (!parent) return parent.error();
+        auto p = sets(*parent, rule.text);
+        if (!p) return p.error();
+        out.first |= p->first;
+        out.second |= p->second;
+      } else {
+        auto matched = g_.catalogue.match(rule.text);
+        if (!matched) return matched.error();
+        (rule.kind == Rule::Kind::allow ? out.first : out.second) |= *matched;
+      }
+    }
+    state_[j] = 2;
+    memo_[j] = out;
+    return out;
+  }
+
+ private:
+  Result<std::uint32_t> id_of_parent(std::string_view parent, std::string_view child) const {
+    const auto pid = id(parent);
+    if (pid == StringIndex::npos)
+      return role_error(Errc::validation_failed, child,
+                        "inherits unknown role '" + std::string(parent) + "'");
+    if (pid == g_.owner)
+      return role_error(Errc::validation_failed, child,
+                        "custom roles cannot inherit the owner role");
+    return pid;
+  }
+
+  const Globals& g_;
+  std::span<const CustomRole> roles_;
+  std::function<std::uint32_t(std::string_view)> custom_id_;
+  std::vector<std::uint8_t> state_;  // 0 new, 1 visiting, 2 done
+  std::vector<Sets> memo_;
+};
+
+Resolver resolver_of(const Globals& g, const TenantSnapshot* snap) {
+  if (snap == nullptr) return Resolver(g, {}, [](std::string_view) { return StringIndex::npos; });
+  return Resolver(g, snap->roles, [snap](std::string_view n) { return snap->role_names.find(n); });
+}
+
+Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const Model& m,
+                                                const Globals& g) {
+  std::unordered_map<std::string_view, std::uint32_t> custom;
+  for (std::size_t i = 0; i < m.role_names.size(); ++i)
+    custom.emplace(m.role_names[i], static_cast<std::uint32_t>(i));
+  Resolver resolver(g, m.roles, [&custom](std::string_view n) {
+    auto it = custom.find(n);
+    return it == custom.end() ? StringIndex::npos : it->second;
+  });
+  for (std::size_t i = 0; i < m.roles.size(); ++i) {
+    auto s = resolver.sets(static_cast<std::uint32_t>(g.builtins.size() + i), m.role_names[i]);
+    if (!s) return s.error();
+  }
+
+  auto snap = std::make_unique<TenantSnapshot>();
+  snap->tenant = std::string(tenant);
+  std::vector<std::uint32_t> ordinals(m.role_names.size());
+  for (std::size_t i = 0; i < ordinals.size(); ++i) ordinals[i] = static_cast<std::uint32_t>(i);
+  snap->role_names = StringIndex(m.role_names, ordinals);
+  snap->roles = m.roles;
+  std::vector<Grant> grants;
+  std::vector<std::uint32_t> user_grant;
+  user_grant.reserve(m.users.size());
+  std::map<std::vector<std::uint32_t>, std::uint32_t> grant_of;
+  std::vector<std::uint32_t> ids;
+  for (std::size_t u = 0; u < m.users.size(); ++u) {
+    ids.clear();
+    for (const std::string& name : m.user_roles[u]) {
+      const auto id = resolver.id(name);
+      if (id == StringIndex::npos) return field_error("roles", "unknown role '" + name + "'");
+      ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    auto [it, inserted] = grant_of.emplace(ids, static_cast<std::uint32_t>(grants.size()));
+    if (inserted) {
+      Grant grant;
+      grant.roles_begin = static_cast<std::uint32_t>(snap->grant_roles.size());
+      for (std::uint32_t id : ids) {
+        auto s = resolver.sets(id, {});
+        if (!s) return s.error();
+        grant.allow |= s->first;
+        grant.deny |= s->second;
+        snap->grant_roles.push_back(id);
+      }
+      grant.allow -= grant.deny;
+      grant.roles_end = static_cast<std::uint32_t>(snap->grant_roles.size());
+      grants.push_back(grant);
+    }
+    user_grant.push_back(it->second);
+  }
+  snap->users = StringIndex(m.users, user_grant, std::span<const Grant>(grants));
+  snap->grant_roles.shrink_to_fit();
+  return snap;
+}
+
+std::string role_name(const Globals& g, std::span<const std::string_view> custom,
+                      std::uint32_t id) {
+  if (id < g.builtins.size()) return g.builtins[id].name;
+  return std::string(custom[id - g.builtins.size()]);
+}
+
+Model decode(const TenantSnapshot* snap, const Globals& g) {
+  Model m;
+  if (snap == nullptr) return m;
+  const std::vector<std::string_view> custom = snap->role_list();
+  m.role_names.assign(custom.begin(), custom.end());
+  m.roles = snap->roles;
+  m.users.reserve(snap->users.size());
+  m.user_roles.reserve(snap->users.size());
+  for (const auto& [user, grant_index] : snap->users.entries()) {
+    m.users.emplace_back(user);
+    const Grant& grant = snap->grant(grant_index);
+    std::vector<std::string> names;
+    for (auto i = grant.roles_begin; i < grant.roles_end; ++i)
+      names.push_back(role_name(g, custom, snap->grant_roles[i]));
+    std::sort(names.begin(), names.end());
+    m.user_roles.push_back(std::move(names));
+  }
+  return m;
+}
+
+Result<CustomRole> parse_role(const Globals& g, const RoleDefinition& def) {
+  if (auto r = validate_role_name(def.name); !r) return r.error();
+  CustomRole role;
+  RoleExtra extra;
+  auto add = [&](const std::vector<std::string>& patterns, PermissionSet& exact,
+                 Rule::Kind kind) -> Result<void> {
+    const char* field = kind == Rule::Kind::allow ? "allow" : "deny";
+    for (const std::string& text : patterns) {
+      // Exact names, the common case, cost one lookup in the catalogue index.
+      if (const auto id = g.permissions.find(text); id != StringIndex::npos) {
+        exact.insert(static_cast<PermissionId>(id));
+        continue;
+      }
+      auto matched = g.catalogue.match(text);  // says why: bad syntax, unknown, matches nothing
+      if (!matched) return field_error(field, matched.error().detail);
+      if (std::none_of(extra.rules.begin(), extra.rules.end(),
+                       [&](const Rule& r) { return r.kind == kind && r.text == text; }))
+        extra.rules.push_back({kind, text});
+    }
+    return ok();
+  };
+  if (auto r = add(def.allow, role.allow_exact, Rule::Kind::allow); !r) return r.error();
+  if (auto r = add(def.deny, extra.deny_exact, Rule::Kind::deny); !r) return r.error();
+  for (const std::string& parent : def.inherits) {
+    if (!validate_role_name(parent))
+      return field_error("inherits", "invalid role name '" + parent + "'");
+    extra.rules.push_back({Rule::Kind::inherit, parent});
+  }
+  if (!extra.deny_exact.empty() || !extra.rules.empty())
+    role.extra = std::make_shared<const RoleExtra>(std::move(extra));
+  return role;
+}
+
+RoleDefinition definition_of(const Globals& g, std::string_view name, const CustomRole& role) {
+  RoleDefinition def;
+  def.name = std::string(name);
+  def.allow = g.catalogue.names(role.allow_exact);
+  def.deny = g.catalogue.names(role.deny_exact());
+  for (const Rule& rule : role.rules()) {
+    switch (rule.kind) {
+      case Rule::Kind::allow:
+        def.allow.push_back(rule.text);
+        break;
+      case Rule::Kind::deny:
+        def.deny.push_back(rule.text);
+        break;
+      case Rule::Kind::inherit:
+        def.inherits.push_back(rule.text);
+        break;
+      default:
+        break;
+    }
+  }
+  return def;
+}
+
+Result<std::unique_ptr<Globals>> make_globals(const RolePolicy& policy, Catalogue catalogue) {
+  auto g = std::make_unique<Globals>();
+  g->catalogue = std::move(catalogue);
+  std::vector<std::string_view> names;
+  for (std::size_t i = 0; i < g->catalogue.size(); ++i)
+    names.push_back(g->catalogue.name(static_cast<PermissionId>(i)));
+  std::vector<std::uint32_t> values(names.size());
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::uint32_t>(i);
+  g->permissions = StringIndex(names, values);
+  g->builtins = policy.builtin_roles(g->catalogue);
+  names.clear();
+  values.clear();
+  std::size_t owners = 0;
+  for (std::size_t i = 0; i < g->builtins.size(); ++i) {
+    const BuiltinRole& b = g->builtins[i];
+    if (b.is_owner) {
+      ++owners;
+      g->owner = static_cast<std::uint32_t>(i);
+    }
+    names.push_back(b.name);
+    values.push_back(static_cast<std::uint32_t>(i));
+    for (const std::string& alias : b.aliases) {
+      names.push_back(alias);
+      values.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!validate_role_name(names[i]))
+      return role_error(Errc::validation_failed, names[i], "policy: invalid built-in role name");
+    if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+        names.begin() + static_cast<std::ptrdiff_t>(i))
+      return role_error(Errc::validation_failed, names[i], "policy: built-in role name repeated");
+  }
+  if (owners != 1)
+    return Error{Errc::validation_failed, "policy: exactly one built-in role must be the owner"};
+  g->builtin_names = StringIndex(names, values);
+  return g;
+}
+
+bool valid_id(std::string_view id) {
+  return tenantkit::detail::valid_id_syntax(id);
+}
+
+}  // namespace
+
+// --- TenantEdit --------------------------------------------------------------------------
+
+TenantEdit& TenantEdit::create_role(RoleDefinition role) {
+  ops_.push_back({Kind::create_role, std::move(role), {}, {}});
+  return *this;
+}
+TenantEdit& TenantEdit::update_role(RoleDefinition role) {
+  ops_.push_back({Kind::update_role, std::move(role), {}, {}});
+  return *this;
+}
+TenantEdit& TenantEdit::delete_role(std::string name) {
+  RoleDefinition role;
+  role.name = std::move(name);
+  ops_.push_back({Kind::delete_role, std::move(role), {}, {}});
+  return *this;
+}
+TenantEdit& TenantEdit::set_user_roles(std::string user, std::vector<std::string> roles) {
+  ops_.push_back({Kind::set_user, {}, std::move(user), std::move(roles)});
+  return *this;
+}
+TenantEdit& TenantEdit::remove_user(std::string user) {
+  ops_.push_back({Kind::remove_user, {}, std::move(user), {}});
+  return *this;
+}
+
+// --- Engine ------------------------------------------------------------------------------
+
+struct Engine::Impl {
+  std::shared_ptr<const RolePolicy> policy;
+  bool conditions = false;
+  detail::ReadDomain domain;
+  std::atomic<const Globals*> globals{nullptr};
+  std::atomic<Directory*> directory{nullptr};
+  std::mutex write_mutex;  // writers only; readers never take it
+
+  ~Impl() {
+    if (Directory* d = directory.load()) {
+      d->for_each([](DirSlot* s) { delete s->snapshot.load(); });
+      delete d;
+    }
+    delete globals.load();
+  }
+
+  const TenantSnapshot* snapshot(std::string_view tenant) const noexcept {
+    const Directory* d = directory.load(std::memory_order_seq_cst);
+    const DirSlot* s = d->find(tenant, detail::hash_bytes(tenant));
+    return s == nullptr ? nullptr : s->snapshot.load(std::memory_order_seq_cst);
+  }
+
+  // The hot path, under a ReadDomain::Guard.
+  Decision decide(const Globals& g, std::string_view tenant, std::string_view user, PermissionId id,
+                  const PermissionSet* scopes,
+                  std::span<const Attribute> attributes) const noexcept {
+    if (static_cast<std::size_t>(id) >= g.catalogue.size())
+      return Decision::deny(DenyReason::unknown_permission);
+    const TenantSnapshot* snap = snapshot(tenant);
+    if (snap == nullptr) return Decision::deny(DenyReason::not_a_member);
+    const auto u = snap->users.find(user);
+    if (u == StringIndex::npos) return Decision::deny(DenyReason::not_a_member);
+    const Grant& grant = snap->grant(u);
+    if (!grant.allow.contains(id)) {
+      return Decision::deny(grant.deny.contains(id) ? DenyReason::explicit_deny
+                                                    : DenyReason::not_granted);
+    }
+    if (scopes != nullptr && !scopes->contains(id))
+      return Decision::deny(DenyReason::outside_scope);
+    if (!conditions) return Decision::allow();
+    return policy->refine(
+        CheckRequest{tenant, user, id, g.catalogue.name(id), grant.allow, attributes});
+  }
+
+  PermissionSet user_permissions(std::string_view tenant, std::string_view user) const {
+    const TenantSnapshot* snap = snapshot(tenant);
+    if (snap == nullptr) return {};
+    const auto u = snap->users.find(user);
+    if (u == StringIndex::npos) return {};
+    return snap->grant(u).allow;
+  }
+
+  Result<Holder> holder(std::string_view tenant, std::span<const std::string> roles) const {
+    const Globals& g = *globals.load();
+    Resolver r = resolver_of(g, snapshot(tenant));
+    Holder h;
+    PermissionSet deny;
+    for (const std::string& name : roles) {
+      const auto id = r.id(name);
+      if (id == StringIndex::npos) return field_error("roles", "unknown role '" + name + "'");
+      auto s = r.sets(id, name);
+      if (!s) return s.error();
+      h.permissions |= s->first;
+      deny |= s->second;
+      h.is_owner = h.is_owner || id == g.owner;
+    }
+    h.permissions -= deny;
+    return h;
+  }
+
+  // Writers (hold write_mutex) -------------------------------------------------------------
+
+  DirSlot* find_state(std::string_view tenant) const noexcept {
+    return directory.load()->find(tenant, detail::hash_bytes(tenant));
+  }
+
+  // Makes room for one more tenant: a bigger table once half full.
+  void reserve_one() {
+    Directory* d = directory.load();
+    if ((d->count.load() + 1) * 2 <= d->mask + 1) return;
+    auto bigger = std::make_unique<Directory>((d->mask + 1) * 2);
+    d->for_each([&](DirSlot* s) { bigger->insert(s->hash.load(), s->snapshot.load()); });
+    directory.store(bigger.release(), std::memory_order_seq_cst);
+    domain.synchronize();
+    delete d;
+  }
+
+  void drop_state(DirSlot* victim) {
+    Directory* d = directory.load();
+    auto rebuilt = std::make_unique<Directory>(d->mask + 1);
+    d->for_each([&](DirSlot* s) {
+      if (s != victim) rebuilt->insert(s->hash.load(), s->snapshot.load());
+    });
+    const TenantSnapshot* gone = victim->snapshot.load();
+    directory.store(rebuilt.release(), std::memory_order_seq_cst);
+    domain.synchronize();
+    delete d;
+    delete gone;
+  }
+
+  Result<void> apply_op(Model& m, const TenantEdit::Op& op, const Globals& g) const {
+    using Kind = TenantEdit::Kind;
+    switch (op.kind) {
+      case Kind::create_role:
+      case Kind::update_role: {
+        const std::string& name = op.role.name;
+        if (g.builtin_id(name) != StringIndex::npos)
+          return role_error(Errc::conflict, name, "built-in roles cannot be created or changed");
+        const auto at = m.role_index(name);
+        if (op.kind == Kind::create_role && at)
+          return role_error(Errc::conflict, name, "already exists");
+        if (op.kind == Kind::update_role && !at)
+          return role_error(Errc::not_found, name, "no such role");
+        auto role = parse_role(g, op.role);
+        if (!role) return role.error();
+        if (at) {
+          m.roles[*at] = std::move(*role);
+        } else {
+          m.role_names.push_back(name);
+          m.roles.push_back(std::move(*role));
+        }
+        return ok();
+      }
+      case Kind::delete_role: {
+        const std::string& name = op.role.name;
+        if (g.builtin_id(name) != StringIndex::npos)
+          return role_error(Errc::conflict, name, "built-in roles cannot be deleted");
+        const auto at = m.role_index(name);
+        if (!at) return role_error(Errc::not_found, name, "no such role");
+        for (const auto& roles : m.user_roles)
+          if (std::binary_search(roles.begin(), roles.end(), name))
+            return role_error(Errc::conflict, name, "the role is assigned to members");
+        for (const CustomRole& other : m.roles)
+          for (const Rule& rule : other.rules())
+            if (rule.kind == Rule::Kind::inherit && rule.text == name)
+              return role_error(Errc::conflict, name, "another role inherits it");
+        m.role_names.erase(m.role_names.begin() + static_cast<std::ptrdiff_t>(*at));
+        m.roles.erase(m.roles.begin() + static_cast<std::ptrdiff_t>(*at));
+        return ok();
+      }
+      case Kind::set_user: {
+        if (!valid_id(op.user)) return field_error("user", "malformed user id");
+        std::vector<std::string> roles;
+        roles.reserve(op.roles.size());
+        for (const std::string& name : op.roles) {
+          const auto b = g.builtin_id(name);
+          if (b != StringIndex::npos) {
+            roles.push_back(g.builtins[b].name);
+          } else if (m.role_index(name)) {
+            roles.push_back(name);
+          } else {
+            return field_error("roles", "unknown role '" + name + "'");
+          }
+        }
+        std::sort(roles.begin(), roles.end());
+        roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+        auto it = std::find(m.users.begin(), m.users.end(), op.user);
+        if (it == m.users.end()) {
+          m.users.push_back(op.user);
+          m.user_roles.push_back(std::move(roles));
+        } else {
+          m.user_roles[static_cast<std::size_t>(it - m.users.begin())] = std::move(roles);
+        }
+        return ok();
+      }
+      case Kind::remove_user: {
+        auto it = std::find(m.users.begin(), m.users.end(), op.user);
+        if (it != m.users.end()) {
+          const auto i = static_cast<std::size_t>(it - m.users.begin());
+          m.users.erase(it);
+          m.user_roles.erase(m.user_roles.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        return ok();
+      }
+      default:
+        return Error{Errc::internal, "unknown tenant edit step"};
+    }
+  }
+
+  // Publishes `next` for `tenant` (null: the tenant is empty and forgotten).
+  void publish(std::string_view tenant, DirSlot* state, std::unique_ptr<TenantSnapshot> next) {
+    if (next == nullptr) {
+      if (state != nullptr) drop_state(state);
+      return;
+    }
+    if (state == nullptr) {
+      reserve_one();
+      directory.load()->insert(detail::hash_bytes(tenant), next.release());
+      return;
+    }
+    const TenantSnapshot* old = state->snapshot.exchange(next.release(), std::memory_order_seq_cst);
+    if (old != nullptr) {
+      domain.synchronize();
+      delete old;
+    }
+  }
+};
+
+// The default policy's roles are well-formed, so create() cannot fail here.
+Engine::Engine() : impl_(std::move(create({}).value()->impl_)) {}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->policy = options.policy ? std::move(options.policy) : default_role_policy();
+  impl->conditions = impl->policy->has_conditions();
+  auto g = make_globals(*impl->policy, Catalogue{});
+  if (!g) return g.error();
+  impl->globals.store(g.value().release());
+  impl->directory.store(new Directory(64));
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::~Engine() = default;
+
+Result<PermissionId> Engine::register_permission(std::string_view name) {
+  std::lock_guard lock(impl_->write_mutex);
+  const Globals* old = impl_->globals.load();
+  if (auto id = old->catalogue.find(name)) return *id;
+  Catalogue catalogue = old->catalogue;
+  auto id = catalogue.add(name);
+  if (!id) return id.error();
+  auto next = make_globals(*impl_->policy, std::move(catalogue));
+  if (!next) return next.error();
+
+  // Recompile every tenant against the new catalogue first, so a failure changes nothing.
+  std::vector<std::pair<DirSlot*, std::unique_ptr<TenantSnapshot>>> rebuilt;
+  Result<void> failed = ok();
+  impl_->directory.load()->for_each([&](DirSlot* s) {
+    if (!failed) return;
+    const TenantSnapshot* current = s->snapshot.load();
+    auto snap = compile(current->tenant, decode(current, *old), *next.value());
+    if (!snap) {
+      failed = Error{snap.error().code, "tenant " + current->tenant + ": " + snap.error().detail};
+      return;
+    }
+    rebuilt.emplace_back(s, std::move(*snap));
+  });
+  if (!failed) return failed.error();
+
+  impl_->globals.store(next.value().release(), std::memory_order_seq_cst);
+  std::vector<const TenantSnapshot*> retired;
+  for (auto& [state, snap] : rebuilt)
+    retired.push_back(state->snapshot.exchange(snap.release(), std::memory_order_seq_cst));
+  impl_->domain.synchronize();
+  for (const TenantSnapshot* s : retired) delete s;
+  delete old;
+  return id.value();
+}
+
+std::optional<PermissionId> Engine::find_permission(std::string_view name) const noexcept {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  const Globals* g = impl_->globals.load(std::memory_order_seq_cst);
+  const auto i = g->permissions.find(name);
+  if (i == StringIndex::npos) return std::nullopt;
+  return static_cast<PermissionId>(i);
+}
+
+Catalogue Engine::catalogue() const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  return impl_->globals.load()->catalogue;
+}
+
+std::vector<std::string> Engine::names(const PermissionSet& set) const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  return impl_->globals.load()->catalogue.names(set);
+}
+
+Result<PermissionSet> Engine::parse_permissions(std::span<const std::string> patterns) const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  return impl_->globals.load()->catalogue.match_all(patterns);
+}
+
+Result<void> Engine::apply(std::string_view tenant, const TenantEdit& edit) {
+  if (!valid_id(tenant)) return field_error("tenant", "malformed tenant id");
+  std::lock_guard lock(impl_->write_mutex);
+  const Globals& g = *impl_->globals.load();
+  DirSlot* state = impl_->find_state(tenant);
+  Model m = decode(state ? state->snapshot.load() : nullptr, g);
+  for (const TenantEdit::Op& op : edit.ops_)
+    if (auto r = impl_->apply_op(m, op, g); !r) return r;
+  std::unique_ptr<TenantSnapshot> next;
+  if (!m.empty()) {
+    auto compiled = compile(tenant, m, g);
+    if (!compiled) return compiled.error();
+    next = std::move(*compiled);
+  }
+  impl_->publish(tenant, state, std::move(next));
+  return ok();
+}
+
+Result<void> Engine::create_role(std::string_view tenant, RoleDefinition role) {
+  return apply(tenant, TenantEdit().create_role(std::move(role)));
+}
+Result<void> Engine::update_role(std::string_view tenant, RoleDefinition role) {
+  return apply(tenant, TenantEdit().update_role(std::move(role)));
+}
+Result<void> Engine::delete_role(std::string_view tenant, std::string_view name) {
+  return apply(tenant, TenantEdit().delete_role(std::string(name)));
+}
+Result<void> Engine::set_user_roles(std::string_view tenant, std::string_view user,
+                                    std::span<const std::string> roles) {
+  return apply(tenant,
+               TenantEdit().set_user_roles(std::string(user),
+                                           std::vector<std::string>(roles.begin(), roles.end())));
+}
+Result<void> Engine::remove_user(std::string_view tenant, std::string_view user) {
+  return apply(tenant, TenantEdit().remove_user(std::string(user)));
+}
+
+void Engine::remove_tenant(std::string_view tenant) {
+  std::lock_guard lock(impl_->write_mutex);
+  if (DirSlot* s = impl_->find_state(tenant)) impl_->drop_state(s);
+}
+
+Decision Engine::check(std::string_view tenant, std::string_view user, std::string_view permission,
+                       std::span<const Attribute> attributes) const noexcept {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const auto id = g.permissions.find(permission);
+  if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
+  return impl_->decide(g, tenant, user, static_cast<PermissionId>(id), nullptr, attributes);
+}
+
+Decision Engine::check(std::string_view tenant, std::string_view user, PermissionId permission,
+                       std::span<const Attribute> attributes) const noexcept {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  return impl_->decide(g, tenant, user, permission, nullptr, attributes);
+}
+
+Decision Engine::check_scoped(std::string_view tenant, std::string_view user,
+                              std::string_view permission, const PermissionSet& scopes,
+                              std::span<const Attribute> attributes) const noexcept {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const auto id = g.permissions.find(permission);
+  if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
+  return impl_->decide(g, tenant, user, static_cast<PermissionId>(id), &scopes, attributes);
+}
+
+Decision Engine::check(const TenantContext& ctx, std::string_view permission,
+                       std::span<const Attribute> attributes) const noexcept {
+  const Principal& p = ctx.principal;
+  if (p.kind == PrincipalKind::user)
+    return check(ctx.tenant.str(), p.user.str(), permission, attributes);
+  if (p.kind != PrincipalKind::api_key) return Decision::deny(DenyReason::not_a_member);
+  detail::ReadDomain::Guard guard(impl_->domain);
+  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const auto id = g.permissions.find(permission);
+  if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
+  PermissionSet scopes;
+  for (const std::string& scope : p.scopes) {
+    const auto s = g.permissions.find(scope);
+    if (s != StringIndex::npos) scopes.insert(static_cast<PermissionId>(s));
+  }
+  return impl_->decide(g, ctx.tenant.str(), p.user.str(), static_cast<PermissionId>(id), &scopes,
+                       attributes);
+}
+
+PermissionSet Engine::user_permissions(std::string_view tenant, std::string_view user) const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  return impl_->user_permissions(tenant, user);
+}
+
+PermissionSet Engine::scoped_permissions(std::string_view tenant, std::string_view user,
+                                         const PermissionSet& scopes) const {
+  return user_permissions(tenant, user) & scopes;
+}
+
+std::optional<std::vector<std::string>> Engine::user_roles(std::string_view tenant,
+                                                           std::string_view user) const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  const Globals& g = *impl_->globals.load();
+  const TenantSnapshot* snap = impl_->snapshot(tenant);
+  if (snap == nullptr) return std::nullopt;
+  const auto u = snap->users.find(user);
+  if (u == StringIndex::npos) return std::nullopt;
+  const Grant& grant = snap->grant(u);
+  const std::vector<std::string_view> custom = snap->role_list();
+  std::vector<std::string> out;
+  for (auto i = grant.roles_begin; i < grant.roles_end; ++i)
+    out.push_back(role_name(g, custom, snap->grant_roles[i]));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<PermissionSet> Engine::permissions_of(std::string_view tenant,
+                                             std::span<const std::string> roles) const {
+  auto h = holder(tenant, roles);
+  if (!h) return h.error();
+  return h->permissions;
+}
+
+Result<Holder> Engine::holder(std::string_view tenant, std::span<const std::string> roles) const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  return impl_->holder(tenant, roles);
+}
+
+std::vector<RoleInfo> Engine::roles(std::string_view tenant) const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  const Globals& g = *impl_->globals.load();
+  std::vector<RoleInfo> out;
+  for (const BuiltinRole& b : g.builtins) {
+    RoleInfo info{
+        b.name, true, {b.name, g.catalogue.names(b.permissions), {}, {}}, b.permissions, {}};
+    out.push_back(std::move(info));
+  }
+  const TenantSnapshot* snap = impl_->snapshot(tenant);
+  if (snap == nullptr) return out;
+  Resolver r = resolver_of(g, snap);
+  const std::vector<std::string_view> custom = snap->role_list();
+  for (std::uint32_t i = 0; i < snap->roles.size(); ++i) {
+    const std::string_view name = custom[i];
+    auto sets = r.sets(static_cast<std::uint32_t>(g.builtins.size() + i), name);
+    RoleInfo info{std::string(name), false, definition_of(g, name, snap->roles[i]), {}, {}};
+    if (sets) {
+      info.permissions = sets->first - sets->second;
+      info.denied = sets->second;
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<RoleInfo> Engine::get_role(std::string_view tenant, std::string_view name) const {
+  std::string canonical(name);
+  {
+    detail::ReadDomain::Guard guard(impl_->domain);
+    const Globals& g = *impl_->globals.load();
+    const auto b = g.builtin_id(name);
+    if (b != StringIndex::npos) canonical = g.builtins[b].name;
+  }
+  for (RoleInfo& info : roles(tenant))
+    if (info.name == canonical) return std::move(info);
+  return role_error(Errc::not_found, name, "no such role");
+}
+
+bool Engine::is_builtin_role(std::string_view name) const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  return impl_->globals.load()->builtin_id(name) != StringIndex::npos;
+}
+
+std::size_t Engine::tenant_count() const {
+  detail::ReadDomain::Guard guard(impl_->domain);
+  return impl_->directory.load()->count.load();
+}
+
+Result<void> Engine::check_role_change(std::string_view tenant,
+                                       std::span<const std::string> granter,
+                                       std::span<const std::string> before,
+                                       std::span<const std::string> after,
+                                       std::size_t owners_count) const {
+  auto g = holder(tenant, granter);
+  if (!g) return g.error();
+  auto b = holder(tenant, before);
+  if (!b) return b.error();
+  auto a = holder(tenant, after);
+  if (!a) return a.error();
+  return rbac::check_role_change(*g, *b, *a, owners_count);
+}
+
+Result<void> Engine::check_member_removal(std::string_view tenant,
+                                          std::span<const std::string> remover,
+                                          std::span<const std::string> target,
+                                          std::size_t owners_count) const {
+  auto r = holder(tenant, remover);
+  if (!r) return r.error();
+  auto t = holder(tenant, target);
+  if (!t) return t.error();
+  return rbac::check_member_removal(*r, *t, owners_count);
+}
+
+Result<void> Engine::check_role_definition(std::string_view tenant,
+                                           std::span<const std::string> granter,
+                                           const RoleDefinition& role) const {
+  auto h = holder(tenant, granter);
+  if (!h) return h.error();
+  // Compile the tenant as it would be with the role (created or replaced), without publishing.
+  detail::ReadDomain::Guard guard(impl_->domain);
+  const Globals& g = *impl_->globals.load();
+  const TenantSnapshot* snap = impl_->snapshot(tenant);
+  Model m = decode(snap, g);
+  const bool exists = m.role_index(role.name).has_value();
+  const TenantEdit::Op op{
+      exists ? TenantEdit::Kind::update_role : TenantEdit::Kind::create_role, role, {}, {}};
+  if (auto r = impl_->apply_op(m, op, g); !r) return r;
+  auto compiled = compile(tenant, m, g);
+  if (!compiled) return compiled.error();
+  Resolver r = resolver_of(g, compiled->get());
+  auto sets = r.sets(r.id(role.name), role.name);
+  if (!sets) return sets.error();
+  return check_role_grant(*h, sets->first - sets->second);
+}
+
+Result<PermissionSet> Engine::check_scopes(std::string_view tenant,
+                                           std::span<const std::string> creator,
+                                           std::span<const std::string> scopes) const {
+  auto h = holder(tenant, creator);
+  if (!h) return h.error();
+  auto set = parse_permissions(scopes);
+  if (!set) return set.error();
+  if (auto r = rbac::check_scopes(h.value(), set.value()); !r) return r.error();
+  return set.value();
+}
+
+}  // namespace tenantkit::rbac
