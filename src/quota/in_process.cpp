@@ -7,8 +7,10 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <new>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <tenantkit/quota/in_process.hpp>
@@ -39,10 +41,27 @@ inline std::uint64_t fold(std::uint64_t a, std::uint64_t b) noexcept {
   return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
 }
 
-inline std::uint64_t load_bytes(const char* p, std::size_t n) noexcept {
+inline std::uint64_t load8(const char* p) noexcept {
   std::uint64_t v = 0;
-  std::memcpy(&v, p, n);
+  std::memcpy(&v, p, 8);
   return v;
+}
+
+// Reads 0..8 bytes as one word without a variable-length copy (which would bounce through the
+// stack and stall store forwarding). Injective for a given n: the reads cover every byte.
+inline std::uint64_t load_small(const char* p, std::size_t n) noexcept {
+  if (n >= 4) {
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return (static_cast<std::uint64_t>(a) << 32) | b;
+  }
+  if (n == 0) return 0;
+  const auto byte = [](char ch) {
+    return static_cast<std::uint64_t>(static_cast<unsigned char>(ch));
+  };
+  return (byte(p[0]) << 16) | (byte(p[n >> 1]) << 8) | byte(p[n - 1]);
 }
 
 inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept {
@@ -50,11 +69,11 @@ inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept
   std::size_t n = s.size();
   std::uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ULL);
   while (n > 8) {
-    h = fold(h ^ load_bytes(p, 8), 0xA0761D6478BD642FULL);
+    h = fold(h ^ load8(p), 0xA0761D6478BD642FULL);
     p += 8;
     n -= 8;
   }
-  return fold(h ^ load_bytes(p, n), 0xE7037ED1A0B428DBULL);
+  return fold(h ^ load_small(p, n), 0xE7037ED1A0B428DBULL);
 }
 
 inline std::uint64_t key_hash(std::string_view tenant, std::string_view meter) noexcept {
@@ -104,7 +123,8 @@ struct Compiled {
   std::int64_t window_us = 1'000'000;
   std::int64_t window_ns = 1'000'000'000;
   std::int64_t interval_ns = 1;  // token bucket: time per unit
-  std::int64_t anchor_us = 0;
+  std::int64_t anchor_us = 0;    // only with has_anchor; else the counter's first use
+  Policy source;
 };
 
 constexpr std::size_t kShardBits = 6;
@@ -115,27 +135,73 @@ constexpr std::size_t kMaxBlocks = 1024;  // 4 Mi counters per backend
 
 }  // namespace
 
-struct alignas(64) Entry {
-  // Read-mostly line.
-  std::uint64_t hash = 0;
-  std::string tenant;
-  std::string meter;
-  std::uint32_t index = 0;
-  std::int64_t first_use_us = 0;
+// One counter, sized so that it and a short key ("t4711" + "requests") share one cache line:
+// the key bytes follow the struct in the same allocation (64-byte aligned). `state` is written
+// only when a stripe leases a chunk, so the line stays shared between cores.
+struct Entry {
   std::atomic<const Compiled*> policy{nullptr};
   std::atomic<std::uint64_t> policy_version{0};
   std::atomic<std::uint64_t> window{0};  // cache: (epoch | window end in s since the anchor)
-  // Written line: counter word, gauge level, or token bucket TAT (ns since the anchor).
-  alignas(64) std::atomic<std::uint64_t> state{0};
+  std::atomic<std::uint64_t> state{0};   // counter word, gauge level, or bucket TAT (ns)
+  std::int64_t first_use_us = 0;
+  std::uint32_t index = 0;
+  std::uint16_t tenant_len = 0;
+  std::uint16_t meter_len = 0;
+
+  const char* key() const noexcept { return reinterpret_cast<const char*>(this + 1); }
+  std::string_view tenant() const noexcept { return {key(), tenant_len}; }
+  std::string_view meter() const noexcept { return {key() + tenant_len, meter_len}; }
 };
+static_assert(sizeof(Entry) == 48);
+
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  while (n >= 8) {
+    if (load8(a) != load8(b)) return false;
+    a += 8;
+    b += 8;
+    n -= 8;
+  }
+  return load_small(a, n) == load_small(b, n);
+}
+
+inline bool matches(const Entry& e, std::string_view tenant, std::string_view meter) noexcept {
+  return e.tenant_len == tenant.size() && e.meter_len == meter.size() &&
+         same_bytes(e.key(), tenant.data(), tenant.size()) &&
+         same_bytes(e.key() + tenant.size(), meter.data(), meter.size());
+}
+
+struct EntryDeleter {
+  void operator()(Entry* e) const noexcept {
+    e->~Entry();
+    ::operator delete (e, std::align_val_t{64});
+  }
+};
+using EntryPtr = std::unique_ptr<Entry, EntryDeleter>;
+
+EntryPtr new_entry(std::string_view tenant, std::string_view meter) {
+  const std::size_t bytes = (sizeof(Entry) + tenant.size() + meter.size() + 63) / 64 * 64;
+  void* raw = ::operator new (bytes, std::align_val_t{64});
+  EntryPtr e(new (raw) Entry);
+  char* key = static_cast<char*>(raw) + sizeof(Entry);
+  std::memcpy(key, tenant.data(), tenant.size());
+  std::memcpy(key + tenant.size(), meter.data(), meter.size());
+  e->tenant_len = static_cast<std::uint16_t>(tenant.size());
+  e->meter_len = static_cast<std::uint16_t>(meter.size());
+  return e;
+}
 
 namespace {
 
+// The hash sits in the slot, so a probe past another key touches no entry.
+struct Slot {
+  std::atomic<std::uint64_t> hash{0};
+  std::atomic<Entry*> entry{nullptr};
+};
+
 struct Table {
-  explicit Table(std::size_t capacity)
-      : mask(capacity - 1), slots(new std::atomic<Entry*>[capacity]()) {}
+  explicit Table(std::size_t capacity) : mask(capacity - 1), slots(new Slot[capacity]()) {}
   std::size_t mask;
-  std::unique_ptr<std::atomic<Entry*>[]> slots;
+  std::unique_ptr<Slot[]> slots;
 };
 
 struct alignas(64) Shard {
@@ -143,7 +209,7 @@ struct alignas(64) Shard {
   std::mutex mu;
   std::size_t count = 0;
   std::vector<std::unique_ptr<Table>> tables;  // old generations stay until destruction
-  std::vector<std::unique_ptr<Entry>> entries;
+  std::vector<std::pair<std::uint64_t, EntryPtr>> entries;  // (hash, entry)
 };
 
 struct alignas(64) StripeDir {
@@ -203,13 +269,15 @@ struct InProcessBackend::Impl {
     const Table* t = shards[h >> (64 - kShardBits)].table.load(std::memory_order_acquire);
     if (t == nullptr) return nullptr;
     for (std::size_t i = h & t->mask;; i = (i + 1) & t->mask) {
-      Entry* e = t->slots[i].load(std::memory_order_acquire);
+      Entry* e = t->slots[i].entry.load(std::memory_order_acquire);
       if (e == nullptr) return nullptr;
-      if (e->hash == h && e->tenant == tenant && e->meter == meter) return e;
+      if (t->slots[i].hash.load(std::memory_order_relaxed) == h && matches(*e, tenant, meter))
+        return e;
     }
   }
 
-  Result<const Compiled*> compile(const Policy& p, std::int64_t first_use_us) {
+  // Tenants on the same plan share one Compiled, so it stays in cache.
+  Result<const Compiled*> compile(const Policy& p) {
     if (p.limit < 0) return Error{Errc::internal, "quota policy with a negative limit"};
     if (p.kind != MeterKind::gauge && p.window.count() < 1)
       return Error{Errc::internal, "quota policy with a window under 1 s"};
@@ -224,8 +292,12 @@ struct InProcessBackend::Impl {
     c->window_ns = c->window_us * 1000;
     c->interval_ns = std::max<std::int64_t>(1, c->window_ns / std::max<std::int64_t>(1, c->limit));
     c->has_anchor = p.anchor.has_value();
-    c->anchor_us = p.anchor ? to_us(*p.anchor) : first_use_us;
+    c->anchor_us = p.anchor ? to_us(*p.anchor) : 0;
+    c->source = p;
     std::lock_guard lk(policies_mu);
+    const std::size_t n = policies.size();
+    for (std::size_t i = n; i > 0 && i + 16 > n; --i)
+      if (policies[i - 1]->source == p) return policies[i - 1].get();
     policies.push_back(std::move(c));
     return policies.back().get();
   }
@@ -259,20 +331,19 @@ struct InProcessBackend::Impl {
                                std::int64_t now_us) {
     if (Entry* e = find(h, tenant, meter)) return e;
     if (tenant.empty()) return Error{Errc::validation_failed, "empty tenant"};
+    if (tenant.size() > 1024 || meter.size() > 1024)
+      return Error{Errc::validation_failed, "tenant or meter name too long"};
     Shard& sh = shards[h >> (64 - kShardBits)];
     std::lock_guard lk(sh.mu);
     if (Entry* e = find(h, tenant, meter)) return e;
     const std::uint64_t version = limits.version();
     auto policy = limits.policy(tenant, meter);
     if (!policy) return policy.error();
-    auto compiled = compile(*policy, now_us);
+    auto compiled = compile(*policy);
     if (!compiled) return compiled.error();
     auto index = allocate_index();
     if (!index) return index.error();
-    auto e = std::make_unique<Entry>();
-    e->hash = h;
-    e->tenant.assign(tenant);
-    e->meter.assign(meter);
+    EntryPtr e = new_entry(tenant, meter);
     e->index = *index;
     e->first_use_us = now_us;
     e->policy.store(*compiled, std::memory_order_relaxed);
@@ -281,35 +352,36 @@ struct InProcessBackend::Impl {
     const Table* t = sh.table.load(std::memory_order_relaxed);
     if (t == nullptr || (sh.count + 1) * 2 > t->mask + 1) {
       auto grown = std::make_unique<Table>(t == nullptr ? 16 : (t->mask + 1) * 2);
-      for (const auto& old : sh.entries) insert(*grown, old.get());
+      for (const auto& [hash, old] : sh.entries) insert(*grown, hash, old.get());
       t = grown.get();
       sh.tables.push_back(std::move(grown));
       sh.table.store(t, std::memory_order_release);
     }
     Entry* raw = e.get();
-    sh.entries.push_back(std::move(e));
+    sh.entries.emplace_back(h, std::move(e));
     ++sh.count;
-    insert(*t, raw);
+    insert(*t, h, raw);
     return raw;
   }
 
-  static void insert(const Table& t, Entry* e) noexcept {
-    std::size_t i = e->hash & t.mask;
-    while (t.slots[i].load(std::memory_order_relaxed) != nullptr) i = (i + 1) & t.mask;
-    t.slots[i].store(e, std::memory_order_release);
+  static void insert(const Table& t, std::uint64_t h, Entry* e) noexcept {
+    std::size_t i = h & t.mask;
+    while (t.slots[i].entry.load(std::memory_order_relaxed) != nullptr) i = (i + 1) & t.mask;
+    t.slots[i].hash.store(h, std::memory_order_relaxed);
+    t.slots[i].entry.store(e, std::memory_order_release);  // publishes the hash too
   }
 
   Result<const Compiled*> current_policy(Entry& e) {
     const std::uint64_t version = limits.version();
     if (e.policy_version.load(std::memory_order_acquire) == version)
       return e.policy.load(std::memory_order_acquire);
-    Shard& sh = shards[e.hash >> (64 - kShardBits)];
+    Shard& sh = shards[key_hash(e.tenant(), e.meter()) >> (64 - kShardBits)];
     std::lock_guard lk(sh.mu);
     if (e.policy_version.load(std::memory_order_acquire) == version)
       return e.policy.load(std::memory_order_acquire);
-    auto policy = limits.policy(e.tenant, e.meter);
+    auto policy = limits.policy(e.tenant(), e.meter());
     if (!policy) return policy.error();
-    auto compiled = compile(*policy, e.first_use_us);
+    auto compiled = compile(*policy);
     if (!compiled) return compiled.error();
     const Compiled* old = e.policy.load(std::memory_order_acquire);
     if (old->kind != (*compiled)->kind) {
@@ -318,7 +390,8 @@ struct InProcessBackend::Impl {
       for (std::size_t s = 0; s < stripes; ++s)
         stripe_word(e.index, s).store(0, std::memory_order_release);
     }
-    if (old->window_us != (*compiled)->window_us || old->anchor_us != (*compiled)->anchor_us)
+    if (old->window_us != (*compiled)->window_us || old->anchor_us != (*compiled)->anchor_us ||
+        old->has_anchor != (*compiled)->has_anchor)
       e.window.store(0, std::memory_order_relaxed);
     e.policy.store(*compiled, std::memory_order_release);
     e.policy_version.store(version, std::memory_order_release);
@@ -330,28 +403,34 @@ struct InProcessBackend::Impl {
   // The epoch (low 24 bits of the window index since the anchor) holding `now_us`, and the
   // window's end. The last computed window is cached in the entry to keep the division off the
   // hot path.
+  static std::int64_t anchor_of(const Entry& e, const Compiled& c) noexcept {
+    return c.has_anchor ? c.anchor_us : e.first_use_us;
+  }
+
   static std::uint32_t window_epoch(Entry& e, const Compiled& c, std::int64_t now_us,
                                     std::int64_t& end_us) noexcept {
-    const std::int64_t rel = std::max<std::int64_t>(0, now_us - c.anchor_us);
+    const std::int64_t anchor = anchor_of(e, c);
+    const std::int64_t rel = std::max<std::int64_t>(0, now_us - anchor);
     const std::uint64_t w = e.window.load(std::memory_order_relaxed);
     const std::int64_t cached_end = units_of(w) * 1'000'000;
     if (rel < cached_end && rel >= cached_end - c.window_us) {
-      end_us = c.anchor_us + cached_end;
+      end_us = anchor + cached_end;
       return epoch_of(w);
     }
     const std::int64_t k = rel / c.window_us;
     const std::int64_t end_s = (k + 1) * c.window_s;
     const auto epoch = static_cast<std::uint32_t>(k) & kEpochMask;
     e.window.store(pack(epoch, end_s), std::memory_order_relaxed);
-    end_us = c.anchor_us + end_s * 1'000'000;
+    end_us = anchor + end_s * 1'000'000;
     return epoch;
   }
 
   // ---- outcomes --------------------------------------------------------------------------
 
-  static Outcome make(const Compiled& c, bool allowed, std::int64_t used, std::int64_t reset_us,
-                      std::int64_t now_us, bool overage, std::int64_t retry_us) noexcept {
-    Outcome o;
+  // Writes every field in place: the Outcome lives in the caller's Result (no copy).
+  static void make(Outcome& o, const Compiled& c, bool allowed, std::int64_t used,
+                   std::int64_t reset_us, std::int64_t now_us, bool overage,
+                   std::int64_t retry_us) noexcept {
     o.is_allowed = allowed;
     o.kind = c.kind;
     o.deny_code = c.deny_code;
@@ -360,14 +439,12 @@ struct InProcessBackend::Impl {
     o.remaining = std::max<std::int64_t>(0, o.limit - o.used);
     o.overage = overage;
     o.warning = !c.unlimited && o.used * 5 >= o.limit * 4;
-    if (c.kind != MeterKind::gauge) {
-      o.window = std::chrono::seconds{c.window_s};
-      o.reset = Timestamp{std::chrono::microseconds{reset_us}};
-    }
-    if (!allowed)
-      o.retry_after = std::chrono::seconds{std::max<std::int64_t>(1, ceil_seconds(retry_us))};
+    const bool windowed = c.kind != MeterKind::gauge;
+    o.window = std::chrono::seconds{windowed ? c.window_s : 0};
+    o.reset = Timestamp{std::chrono::microseconds{windowed ? reset_us : 0}};
+    o.retry_after =
+        std::chrono::seconds{allowed ? 0 : std::max<std::int64_t>(1, ceil_seconds(retry_us))};
     (void)now_us;
-    return o;
   }
 
   // ---- counters and fixed windows ----------------------------------------------------------
@@ -405,7 +482,8 @@ struct InProcessBackend::Impl {
     }
   }
 
-  Outcome counter(Entry& e, const Compiled& c, std::int64_t now_us, std::int64_t cost) noexcept {
+  void counter(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+               std::int64_t cost) noexcept {
     std::int64_t end_us = 0;
     std::uint32_t k = window_epoch(e, c, now_us, end_us);
     std::atomic<std::uint64_t>* mine = nullptr;
@@ -419,7 +497,7 @@ struct InProcessBackend::Impl {
                                           std::memory_order_acq_rel, std::memory_order_relaxed)) {
             const std::uint64_t g = e.state.load(std::memory_order_relaxed);
             const std::int64_t used = (epoch_of(g) == k ? units_of(g) : 0) - (units_of(b) - cost);
-            return make(c, true, used, end_us, now_us, false, 0);
+            return make(o, c, true, used, end_us, now_us, false, 0);
           }
         }
       }
@@ -445,7 +523,7 @@ struct InProcessBackend::Impl {
       if (cost == 0) {
         const std::int64_t real = used - (leasing ? leased_units(e, k) : 0);
         const bool ok = soft || real < c.limit;
-        return make(c, ok, real, end_us, now_us, real > c.limit, end_us - now_us);
+        return make(o, c, ok, real, end_us, now_us, real > c.limit, end_us - now_us);
       }
       if (headroom >= cost) {
         const std::int64_t extra =
@@ -456,11 +534,11 @@ struct InProcessBackend::Impl {
                                            std::memory_order_acq_rel, std::memory_order_acquire))
           continue;
         if (extra > 0) add_leased(*mine, k, extra);
-        return make(c, true, used + cost, end_us, now_us, false, 0);
+        return make(o, c, true, used + cost, end_us, now_us, false, 0);
       }
       // No headroom in the counter: units may still sit in a stripe leased earlier.
       if (leasing && spend_leased(e, k, cost))
-        return make(c, true, used - leased_units(e, k), end_us, now_us, false, 0);
+        return make(o, c, true, used - leased_units(e, k), end_us, now_us, false, 0);
       const std::uint64_t again = e.state.load(std::memory_order_acquire);
       if (again != g) {
         g = again;
@@ -471,19 +549,20 @@ struct InProcessBackend::Impl {
         if (!e.state.compare_exchange_weak(g, pack(k, next), std::memory_order_acq_rel,
                                            std::memory_order_acquire))
           continue;
-        return make(c, true, next - (leasing ? leased_units(e, k) : 0), end_us, now_us, true, 0);
+        return make(o, c, true, next - (leasing ? leased_units(e, k) : 0), end_us, now_us, true, 0);
       }
       const std::int64_t real = used - (leasing ? leased_units(e, k) : 0);
-      return make(c, false, real, end_us, now_us, false, end_us - now_us);
+      return make(o, c, false, real, end_us, now_us, false, end_us - now_us);
     }
   }
 
   // ---- token bucket (GCRA) -----------------------------------------------------------------
 
-  static Outcome bucket(Entry& e, const Compiled& c, std::int64_t now_us,
-                        std::int64_t cost) noexcept {
+  static void bucket(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+                     std::int64_t cost) noexcept {
     const bool soft = c.enforcement == Enforcement::soft;
-    const std::int64_t now_ns = std::max<std::int64_t>(0, now_us - c.anchor_us) * 1000;
+    const std::int64_t anchor = anchor_of(e, c);
+    const std::int64_t now_ns = std::max<std::int64_t>(0, now_us - anchor) * 1000;
     std::uint64_t cur = e.state.load(std::memory_order_acquire);
     for (;;) {
       const auto tat = static_cast<std::int64_t>(cur);
@@ -496,46 +575,47 @@ struct InProcessBackend::Impl {
             std::max<std::int64_t>(0, (c.window_ns - level) / c.interval_ns);
         const bool ok = cost == 0 ? (soft || fits) : false;
         const std::int64_t retry_ns = next - c.window_ns - now_ns;
-        return make(c, ok, c.limit - remaining, c.anchor_us + base / 1000, now_us, false,
+        return make(o, c, ok, c.limit - remaining, anchor + base / 1000, now_us, false,
                     cost > c.limit && !soft ? c.window_us : (retry_ns + 999) / 1000);
       }
       if (e.state.compare_exchange_weak(cur, static_cast<std::uint64_t>(next),
                                         std::memory_order_acq_rel, std::memory_order_acquire)) {
         const std::int64_t remaining =
             std::max<std::int64_t>(0, (c.window_ns - (next - now_ns)) / c.interval_ns);
-        return make(c, true, c.limit - remaining, c.anchor_us + next / 1000, now_us, !fits, 0);
+        return make(o, c, true, c.limit - remaining, anchor + next / 1000, now_us, !fits, 0);
       }
     }
   }
 
   // ---- gauges ------------------------------------------------------------------------------
 
-  static Outcome gauge(Entry& e, const Compiled& c, std::int64_t now_us,
-                       std::int64_t cost) noexcept {
+  static void gauge(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+                    std::int64_t cost) noexcept {
     const bool soft = c.enforcement == Enforcement::soft;
     std::uint64_t cur = e.state.load(std::memory_order_acquire);
     for (;;) {
       const auto level = static_cast<std::int64_t>(cur);
       const std::int64_t next = level + cost;
       const bool fits = next <= c.limit;
-      if (cost == 0) return make(c, soft || level<c.limit, level, 0, now_us, level> c.limit, 0);
-      if (!fits && !soft) return make(c, false, level, 0, now_us, false, 0);
+      if (cost == 0) return make(o, c, soft || level<c.limit, level, 0, now_us, level> c.limit, 0);
+      if (!fits && !soft) return make(o, c, false, level, 0, now_us, false, 0);
       if (e.state.compare_exchange_weak(cur, static_cast<std::uint64_t>(next),
                                         std::memory_order_acq_rel, std::memory_order_acquire))
-        return make(c, true, next, 0, now_us, !fits, 0);
+        return make(o, c, true, next, 0, now_us, !fits, 0);
     }
   }
 
-  Outcome decide_entry(Entry& e, const Compiled& c, std::int64_t now_us, std::int64_t cost) {
+  void decide_entry(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+                    std::int64_t cost) {
     switch (c.kind) {
       case MeterKind::gauge:
-        return gauge(e, c, now_us, cost);
+        return gauge(o, e, c, now_us, cost);
       case MeterKind::token_bucket:
-        return bucket(e, c, now_us, cost);
+        return bucket(o, e, c, now_us, cost);
       case MeterKind::counter:
       case MeterKind::fixed_window:
       default:
-        return counter(e, c, now_us, cost);
+        return counter(o, e, c, now_us, cost);
     }
   }
 
@@ -594,7 +674,7 @@ struct InProcessBackend::Impl {
         return Error{Errc::gone, "reservation already settled or expired"};
       return Error{Errc::not_found, "unknown reservation"};
     }
-    if (it->second.entry->tenant != r.tenant || it->second.entry->meter != r.meter)
+    if (it->second.entry->tenant() != r.tenant || it->second.entry->meter() != r.meter)
       return Error{Errc::not_found, "unknown reservation"};
     Held h = it->second;
     held.erase(it);
@@ -621,20 +701,32 @@ std::size_t InProcessBackend::stripes() const noexcept {
 
 Result<Outcome> InProcessBackend::decide(std::string_view tenant, std::string_view meter,
                                          std::int64_t cost) {
-  if (cost < 0) return Error{Errc::validation_failed, "cost must not be negative"};
+  // One named result on every path, so it is built in the caller's storage (NRVO).
+  Result<Outcome> out{boost::system::in_place_value};
+  if (cost < 0) {
+    out = Error{Errc::validation_failed, "cost must not be negative"};
+    return out;
+  }
   Impl& im = *impl_;
   const std::int64_t now_us = to_us(im.clock.now());
   im.expire(now_us);
   const std::uint64_t h = key_hash(tenant, meter);
   Entry* e = im.find(h, tenant, meter);
-  if (e == nullptr) {
+  if (e == nullptr) [[unlikely]] {
     auto created = im.get_or_create(h, tenant, meter, now_us);
-    if (!created) return created.error();
+    if (!created) {
+      out = created.error();
+      return out;
+    }
     e = *created;
   }
   auto policy = im.current_policy(*e);
-  if (!policy) return policy.error();
-  return im.decide_entry(*e, **policy, now_us, cost);
+  if (!policy) [[unlikely]] {
+    out = policy.error();
+    return out;
+  }
+  im.decide_entry(*out, *e, **policy, now_us, cost);
+  return out;
 }
 
 Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_view meter,
@@ -667,7 +759,7 @@ Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::stri
   r.tenant.assign(tenant);
   r.meter.assign(meter);
   r.amount = amount;
-  r.outcome = im.decide_entry(**e, **policy, now_us, amount);
+  im.decide_entry(r.outcome, **e, **policy, now_us, amount);
   if (!r.outcome.allowed()) return r;
   std::int64_t end_us = 0;
   const std::uint32_t epoch = Impl::window_epoch(**e, **policy, now_us, end_us);
@@ -691,7 +783,9 @@ Result<Outcome> InProcessBackend::commit(const Reservation& reservation, std::in
   im.adjust(*held->entry, held->epoch, actual - held->amount);
   auto policy = im.current_policy(*held->entry);
   if (!policy) return policy.error();
-  return im.decide_entry(*held->entry, **policy, now_us, 0);
+  Outcome o;
+  im.decide_entry(o, *held->entry, **policy, now_us, 0);
+  return o;
 }
 
 Result<void> InProcessBackend::release(const Reservation& reservation) {
