@@ -59,11 +59,16 @@ local function counter(c, write)
   if used + c > limit and not soft then return {0, used, reset, reset - now, 0, w} end
   local over = 0
   if used + c > limit then over = 1 end
-  used = used + c
   if write then
-    redis.call('HSET', key, 'a', f(a), 'k', f(w), 'u', f(used))
-    redis.call('PEXPIRE', key, f(math.ceil((reset - now) / 1000) + 60000))
+    if used == 0 then
+      -- A new window (or counter): one write of the whole state, and the key's expiry.
+      redis.call('HSET', key, 'a', f(a), 'k', f(w), 'u', f(c))
+      redis.call('PEXPIRE', key, f(math.ceil((reset - now) / 1000) + 60000))
+    else
+      redis.call('HINCRBY', key, 'u', f(c))
+    end
   end
+  used = used + c
   return {1, used, reset, 0, over, w}
 end
 
