@@ -383,19 +383,21 @@ struct InProcessBackend::Impl {
     if (!policy) return policy.error();
     auto compiled = compile(*policy);
     if (!compiled) return compiled.error();
+    const Compiled* fresh = *compiled;
     const Compiled* old = e.policy.load(std::memory_order_acquire);
-    if (old->kind != (*compiled)->kind) {
+    if (fresh == nullptr || old == nullptr) return Error{Errc::internal, "quota policy missing"};
+    if (old->kind != fresh->kind) {
       // The state word means something else for another kind: start the meter afresh.
       e.state.store(0, std::memory_order_release);
       for (std::size_t s = 0; s < stripes; ++s)
         stripe_word(e.index, s).store(0, std::memory_order_release);
     }
-    if (old->window_us != (*compiled)->window_us || old->anchor_us != (*compiled)->anchor_us ||
-        old->has_anchor != (*compiled)->has_anchor)
+    if (old->window_us != fresh->window_us || old->anchor_us != fresh->anchor_us ||
+        old->has_anchor != fresh->has_anchor)
       e.window.store(0, std::memory_order_relaxed);
-    e.policy.store(*compiled, std::memory_order_release);
+    e.policy.store(fresh, std::memory_order_release);
     e.policy_version.store(version, std::memory_order_release);
-    return *compiled;
+    return fresh;
   }
 
   // ---- windows ---------------------------------------------------------------------------
@@ -736,11 +738,14 @@ Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_vi
   const std::int64_t now_us = to_us(im.clock.now());
   auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
   if (!e) return e.error();
-  auto policy = im.current_policy(**e);
+  Entry* entry = *e;
+  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
+  auto policy = im.current_policy(*entry);
   if (!policy) return policy.error();
-  if ((*policy)->kind != MeterKind::gauge)
-    return Error{Errc::validation_failed, "meter is not a gauge"};
-  (*e)->state.store(static_cast<std::uint64_t>(value), std::memory_order_release);
+  const Compiled* c = *policy;
+  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
+  if (c->kind != MeterKind::gauge) return Error{Errc::validation_failed, "meter is not a gauge"};
+  entry->state.store(static_cast<std::uint64_t>(value), std::memory_order_release);
   return ok();
 }
 
@@ -753,21 +758,25 @@ Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::stri
   im.expire(now_us);
   auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
   if (!e) return e.error();
-  auto policy = im.current_policy(**e);
+  Entry* entry = *e;
+  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
+  auto policy = im.current_policy(*entry);
   if (!policy) return policy.error();
+  const Compiled* c = *policy;
+  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
   Reservation r;
   r.tenant.assign(tenant);
   r.meter.assign(meter);
   r.amount = amount;
-  im.decide_entry(r.outcome, **e, **policy, now_us, amount);
+  im.decide_entry(r.outcome, *entry, *c, now_us, amount);
   if (!r.outcome.allowed()) return r;
   std::int64_t end_us = 0;
-  const std::uint32_t epoch = Impl::window_epoch(**e, **policy, now_us, end_us);
+  const std::uint32_t epoch = Impl::window_epoch(*entry, *c, now_us, end_us);
   const std::int64_t expires_us = now_us + ttl.count() * 1'000'000;
   r.expires_at = Timestamp{std::chrono::microseconds{expires_us}};
   std::lock_guard lk(im.res_mu);
   r.id = im.next_res_id++;
-  im.held.emplace(r.id, Held{*e, amount, epoch, expires_us});
+  im.held.emplace(r.id, Held{entry, amount, epoch, expires_us});
   im.by_expiry.emplace(expires_us, r.id);
   im.next_expiry.store(im.by_expiry.begin()->first, std::memory_order_relaxed);
   return r;
@@ -780,11 +789,15 @@ Result<Outcome> InProcessBackend::commit(const Reservation& reservation, std::in
   im.expire(now_us);
   auto held = im.take_held(reservation);
   if (!held) return held.error();
-  im.adjust(*held->entry, held->epoch, actual - held->amount);
-  auto policy = im.current_policy(*held->entry);
+  Entry* entry = held->entry;
+  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
+  im.adjust(*entry, held->epoch, actual - held->amount);
+  auto policy = im.current_policy(*entry);
   if (!policy) return policy.error();
+  const Compiled* c = *policy;
+  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
   Outcome o;
-  im.decide_entry(o, *held->entry, **policy, now_us, 0);
+  im.decide_entry(o, *entry, *c, now_us, 0);
   return o;
 }
 
@@ -793,6 +806,7 @@ Result<void> InProcessBackend::release(const Reservation& reservation) {
   im.expire(to_us(im.clock.now()));
   auto held = im.take_held(reservation);
   if (!held) return held.error();
+  if (held->entry == nullptr) return Error{Errc::internal, "quota counter missing"};
   im.adjust(*held->entry, held->epoch, -held->amount);
   return ok();
 }

@@ -103,9 +103,9 @@ char kind_code(MeterKind k) noexcept {
 // The arguments of one script call: EVALSHA sha 4 key res rexp rid, then ARGV 1..11 (see
 // script.hpp). argv points into this object, so it is neither copied nor moved.
 struct Call {
-  static constexpr std::size_t kArgs = 18;
+  static constexpr std::size_t kArgs = 19;
   std::string sha, key, res, rexp, rid, prefix, meter;
-  std::array<std::array<char, 24>, 6> nums{};
+  std::array<std::array<char, 24>, 7> nums{};
   std::array<const char*, kArgs> argv{};
   std::array<std::size_t, kArgs> len{};
   char op = 'd';
@@ -135,7 +135,7 @@ struct Resolved {
 
 // The script's reply: {allowed, used, reset, retry, overage, id}, or {-1} / {-2}.
 struct Reply {
-  std::array<std::int64_t, 6> v{};
+  std::array<std::int64_t, 7> v{};
   std::size_t n = 0;
 };
 
@@ -169,7 +169,7 @@ Io parse_reply(redisReply* r, Reply& out) {
     if (std::string_view(r->str, r->len).substr(0, 8) == "NOSCRIPT") return Io::noscript;
     return Io::refused;
   }
-  if (r->type != REDIS_REPLY_ARRAY || r->elements == 0 || r->elements > 6) return Io::refused;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements == 0 || r->elements > 7) return Io::refused;
   out.n = r->elements;
   for (std::size_t i = 0; i < r->elements; ++i) {
     if (r->element[i]->type != REDIS_REPLY_INTEGER) return Io::refused;
@@ -303,7 +303,8 @@ struct RedisBackend::Impl {
   }
 
   void build(Call& call, char op, std::string_view tenant, std::string_view meter,
-             const Resolved& r, std::int64_t now_us, std::int64_t cost, std::int64_t arg) {
+             const Resolved& r, std::int64_t now_us, std::int64_t cost, std::int64_t arg,
+             std::int64_t extra = 0) {
     call.sha = current_sha();
     call.prefix.clear();
     call.prefix.append(options.key_prefix).append("{").append(tenant).append("}:");
@@ -334,6 +335,7 @@ struct RedisBackend::Impl {
     call.set(15, call.prefix);
     call.set(16, call.meter);
     call.set_num(5, 17, arg);
+    call.set_num(6, 18, extra);
   }
 
   // One blocking call, reloading the script once on NOSCRIPT.
@@ -400,7 +402,7 @@ struct RedisBackend::Impl {
   // Runs one op for decide/reserve/commit/release; `io_error` gets the failure when Redis is
   // unreachable, so each caller applies the failure policy its own way.
   Result<Reply> call(char op, std::string_view tenant, std::string_view meter, const Resolved& r,
-                     std::int64_t cost, std::int64_t arg) {
+                     std::int64_t cost, std::int64_t arg, std::int64_t extra = 0) {
     auto conn = checkout();
     struct Return {
       Impl* impl;
@@ -409,7 +411,7 @@ struct RedisBackend::Impl {
     } give_back{this, conn};
     if (auto ok_ = ensure_connected(*conn); !ok_) return ok_.error();
     Call c;
-    build(c, op, tenant, meter, r, to_us(clock.now()), cost, arg);
+    build(c, op, tenant, meter, r, to_us(clock.now()), cost, arg, extra);
     Reply rep;
     switch (run(*conn, c, rep)) {
       case Io::ok:
@@ -499,6 +501,38 @@ Result<void> RedisBackend::release(const Reservation& reservation) {
   if (rep->n == 1 && rep->v[0] == -2)
     return Error{Errc::gone, "reservation already settled or expired"};
   if (rep->n == 1) return Error{Errc::not_found, "unknown reservation"};
+  return ok();
+}
+
+Result<RedisBackend::Lease> RedisBackend::take_lease(std::string_view tenant,
+                                                     std::string_view meter, std::int64_t min_units,
+                                                     std::int64_t divisor, std::int64_t max_units) {
+  if (min_units < 1 || divisor < 1 || max_units < 1)
+    return Error{Errc::validation_failed, "lease sizes must be >= 1"};
+  auto r = impl_->resolve(tenant, meter);
+  if (!r) return r.error();
+  if (r->policy.kind != MeterKind::counter && r->policy.kind != MeterKind::fixed_window)
+    return Error{Errc::validation_failed, "only counters and fixed windows are leased"};
+  auto rep = impl_->call('l', tenant, meter, *r, min_units, divisor, max_units);
+  if (!rep) return rep.error();
+  Lease lease;
+  lease.outcome = make_outcome(*r, *rep);
+  if (lease.outcome.allowed()) {
+    lease.units = rep->n >= 7 ? rep->v[6] : 0;
+    lease.outcome.used -= lease.units - min_units;  // the rest is not spent yet
+    lease.outcome.remaining = std::max<std::int64_t>(0, lease.outcome.limit - lease.outcome.used);
+  }
+  lease.window_index = rep->v[5];
+  return lease;
+}
+
+Result<void> RedisBackend::return_lease(std::string_view tenant, std::string_view meter,
+                                        std::int64_t units, std::int64_t window_index) {
+  if (units <= 0) return ok();
+  auto r = impl_->resolve(tenant, meter);
+  if (!r) return r.error();
+  auto rep = impl_->call('u', tenant, meter, *r, units, window_index);
+  if (!rep) return rep.error();
   return ok();
 }
 

@@ -10,7 +10,7 @@ const std::string_view kScript = R"lua(
 local op, kind = ARGV[1], ARGV[2]
 local limit, win, now = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local cost, soft, anchor = tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
-local prefix, meter, arg = ARGV[9], ARGV[10], tonumber(ARGV[11])
+local prefix, meter, arg, extra = ARGV[9], ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12])
 local key, reskey, expkey, idkey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local function f(x) return string.format('%.0f', x) end
 local function interval() return math.max(1, math.floor(win / math.max(limit, 1))) end
@@ -135,6 +135,20 @@ if op == 'a' then
   else
     adjust(key, kind, 0, cost, interval())
   end
+  return {1, 0, 0, 0, 0, 0}
+end
+if op == 'l' then
+  -- Lease: grant at least `cost` and up to min(extra, headroom / arg) units, counted as used now.
+  local r = counter(0, false)
+  local headroom = limit - r[2]
+  if headroom < cost then return {0, r[2], r[3], r[4], 0, r[6], 0} end
+  local grant = math.min(headroom, math.max(cost, math.min(extra, math.floor(headroom / arg))))
+  counter(grant, true)
+  return {1, r[2] + grant, r[3], 0, 0, r[6], grant}
+end
+if op == 'u' then
+  -- Unlease: give back `cost` unused units of window `arg` (no effect once it has passed).
+  adjust(key, 'c', arg, -cost, 1)
   return {1, 0, 0, 0, 0, 0}
 end
 if op == 'r' then

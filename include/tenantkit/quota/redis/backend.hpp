@@ -81,6 +81,22 @@ class RedisBackend final : public QuotaBackend {
   /// As above, handing each result to `sink` instead of storing it (for long batches).
   void decide_many(std::span<const Request> requests, const Sink& sink, std::size_t window = 64);
 
+  /// Units leased from a counter (LeasedBackend): already counted as used in Redis.
+  struct Lease {
+    std::int64_t units = 0;         ///< 0 when denied
+    std::int64_t window_index = 0;  ///< the window the units belong to
+    Outcome outcome;                ///< the decision on `min_units`, with Redis's usage
+  };
+  /// Leases at least `min_units` and up to min(max_units, headroom / divisor) units of a counter
+  /// or fixed window meter. Errors: validation_failed (another kind, bad numbers), not_found,
+  /// unavailable.
+  Result<Lease> take_lease(std::string_view tenant, std::string_view meter, std::int64_t min_units,
+                           std::int64_t divisor, std::int64_t max_units);
+  /// Gives back unused leased units (no effect once their window has passed).
+  /// Errors: not_found, unavailable.
+  Result<void> return_lease(std::string_view tenant, std::string_view meter, std::int64_t units,
+                            std::int64_t window_index);
+
   /// Deletes every key of this backend's prefix in the current database (tests, benchmarks).
   /// Errors: unavailable.
   Result<void> flush_all_for_tests();
