@@ -14,6 +14,7 @@
 #include <hiredis/hiredis.h>
 
 #include <tenantkit/quota/redis/backend.hpp>
+#include <tenantkit/quota/redis/leased.hpp>
 
 #include "workload.hpp"
 
@@ -149,6 +150,62 @@ void BM_W5_c64(benchmark::State& st) {
   run(st, tenantkit::bench::uniform100(), 100, 1'000, true);
 }
 
+// Leased: W1's sequence through a LeasedBackend (one process) on Redis. A fresh engine and
+// FLUSHDB per pass; the untimed warm-up is the first 20,000 decisions, as for Redis.
+void BM_Leased(benchmark::State& st) {
+  if (redis_url() == nullptr) {
+    st.SkipWithError("TK_TEST_REDIS_URL is not set (bench/quota/suite.sh starts a Redis)");
+    return;
+  }
+  const auto& seq = tenantkit::bench::zipf42();
+  static const auto keys = tenantkit::bench::tenant_keys(10'000);
+  const auto expected = tenantkit::bench::expected_allowed(seq, 10'000, 1'000'000);
+  Setup s = open(1'000'000);
+  if (!s.backend || !flushdb()) {
+    st.SkipWithError("cannot reach Redis");
+    return;
+  }
+  auto leased_pass = [&](std::size_t n, std::vector<std::int64_t>& per_tenant) -> std::uint64_t {
+    tenantkit::quota::redis::LeasedBackend q(*s.backend, *s.limits);
+    std::uint64_t allowed = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto o = q.decide(keys[seq[i]], "requests", 1);
+      if (o && o->allowed()) {
+        ++allowed;
+        ++per_tenant[seq[i]];
+      }
+    }
+    return allowed;
+  };
+  {
+    std::vector<std::int64_t> ignore(10'000, 0);
+    leased_pass(20'000, ignore);
+    flushdb();
+  }
+  for (auto _ : st) {
+    flushdb();
+    std::vector<std::int64_t> per_tenant(10'000, 0);
+    tenantkit::quota::redis::LeasedBackend q(*s.backend, *s.limits);
+    std::uint64_t allowed = 0;
+    const auto t0 = Clock::now();
+    for (std::uint32_t id : seq) {
+      auto o = q.decide(keys[id], "requests", 1);
+      if (o && o->allowed()) {
+        ++allowed;
+        ++per_tenant[id];
+      }
+    }
+    const auto t1 = Clock::now();
+    if (allowed != seq.size() || per_tenant != expected) {
+      st.SkipWithError("Leased: wrong allowed counts");
+      break;
+    }
+    st.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations()) *
+                       static_cast<std::int64_t>(seq.size()));
+}
+
 #define TK_REDIS_BENCH(fn, name)      \
   BENCHMARK(fn)                       \
       ->Name(name)                    \
@@ -161,5 +218,6 @@ TK_REDIS_BENCH(BM_W3, "W3");
 TK_REDIS_BENCH(BM_W4, "W4");
 TK_REDIS_BENCH(BM_W5_seq, "W5/seq/redis");
 TK_REDIS_BENCH(BM_W5_c64, "W5/c64/redis");
+TK_REDIS_BENCH(BM_Leased, "Leased");
 
 }  // namespace
