@@ -1,0 +1,819 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <climits>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <new>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <tenantkit/quota/in_process.hpp>
+
+#include <sched.h>
+#include <time.h>
+
+namespace tenantkit::quota {
+
+namespace {
+
+class CoarseClock final : public Clock {
+ public:
+  Timestamp now() const noexcept override {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return Timestamp{std::chrono::microseconds{static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 +
+                                               ts.tv_nsec / 1000}};
+  }
+};
+
+// Keys are hashed with a wyhash-style multiply-fold: short tenant ids ("t4711", UUIDs) hash in a
+// few multiplications, with no allocation.
+__extension__ using U128 = unsigned __int128;
+
+inline std::uint64_t fold(std::uint64_t a, std::uint64_t b) noexcept {
+  const U128 r = static_cast<U128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+inline std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Reads 0..8 bytes as one word without a variable-length copy (which would bounce through the
+// stack and stall store forwarding). Injective for a given n: the reads cover every byte.
+inline std::uint64_t load_small(const char* p, std::size_t n) noexcept {
+  if (n >= 4) {
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return (static_cast<std::uint64_t>(a) << 32) | b;
+  }
+  if (n == 0) return 0;
+  const auto byte = [](char ch) {
+    return static_cast<std::uint64_t>(static_cast<unsigned char>(ch));
+  };
+  return (byte(p[0]) << 16) | (byte(p[n >> 1]) << 8) | byte(p[n - 1]);
+}
+
+inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ULL);
+  while (n > 8) {
+    h = fold(h ^ load8(p), 0xA0761D6478BD642FULL);
+    p += 8;
+    n -= 8;
+  }
+  return fold(h ^ load_small(p, n), 0xE7037ED1A0B428DBULL);
+}
+
+inline std::uint64_t key_hash(std::string_view tenant, std::string_view meter) noexcept {
+  return hash_bytes(meter, hash_bytes(tenant, 0x8EBC6AF09C88C6E3ULL));
+}
+
+// A counter word packs (window epoch: 24 bits | units: 40 bits), so a window rollover resets the
+// count and invalidates every stripe's leased units with one compare-and-swap each.
+constexpr int kUnitBits = 40;
+constexpr std::uint64_t kUnitMask = (std::uint64_t{1} << kUnitBits) - 1;
+constexpr std::uint32_t kEpochMask = (1U << 24) - 1;
+
+inline std::uint64_t pack(std::uint32_t epoch, std::int64_t units) noexcept {
+  return (static_cast<std::uint64_t>(epoch & kEpochMask) << kUnitBits) |
+         (static_cast<std::uint64_t>(units) & kUnitMask);
+}
+inline std::uint32_t epoch_of(std::uint64_t w) noexcept {
+  return static_cast<std::uint32_t>(w >> kUnitBits);
+}
+inline std::int64_t units_of(std::uint64_t w) noexcept {
+  return static_cast<std::int64_t>(w & kUnitMask);
+}
+// Epochs wrap at 2^24: `a` is newer than `b` when it is less than half the ring ahead.
+inline bool newer(std::uint32_t a, std::uint32_t b) noexcept {
+  const std::uint32_t d = (a - b) & kEpochMask;
+  return d != 0 && d < (1U << 23);
+}
+
+inline std::int64_t ceil_seconds(std::int64_t us) noexcept {
+  return us <= 0 ? 0 : (us + 999'999) / 1'000'000;
+}
+
+inline std::int64_t sat_mul(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t r = 0;
+  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX / 4 : r;
+}
+
+// An immutable compiled policy; replaced (never mutated) when the LimitSource changes.
+struct Compiled {
+  MeterKind kind = MeterKind::counter;
+  Enforcement enforcement = Enforcement::hard;
+  Errc deny_code = Errc::quota_exceeded;
+  bool unlimited = false;
+  bool has_anchor = false;
+  std::int64_t limit = 0;
+  std::int64_t window_s = 1;
+  std::int64_t window_us = 1'000'000;
+  std::int64_t window_ns = 1'000'000'000;
+  std::int64_t interval_ns = 1;  // token bucket: time per unit
+  std::int64_t anchor_us = 0;    // only with has_anchor; else the counter's first use
+  Policy source;
+};
+
+constexpr std::size_t kShardBits = 6;
+constexpr std::size_t kShards = std::size_t{1} << kShardBits;
+constexpr std::size_t kBlockBits = 12;
+constexpr std::size_t kBlockSize = std::size_t{1} << kBlockBits;
+constexpr std::size_t kMaxBlocks = 1024;  // 4 Mi counters per backend
+
+}  // namespace
+
+// One counter, sized so that it and a short key ("t4711" + "requests") share one cache line:
+// the key bytes follow the struct in the same allocation (64-byte aligned). `state` is written
+// only when a stripe leases a chunk, so the line stays shared between cores.
+struct Entry {
+  std::atomic<const Compiled*> policy{nullptr};
+  std::atomic<std::uint64_t> policy_version{0};
+  std::atomic<std::uint64_t> window{0};  // cache: (epoch | window end in s since the anchor)
+  std::atomic<std::uint64_t> state{0};   // counter word, gauge level, or bucket TAT (ns)
+  std::int64_t first_use_us = 0;
+  std::uint32_t index = 0;
+  std::uint16_t tenant_len = 0;
+  std::uint16_t meter_len = 0;
+
+  const char* key() const noexcept { return reinterpret_cast<const char*>(this + 1); }
+  std::string_view tenant() const noexcept { return {key(), tenant_len}; }
+  std::string_view meter() const noexcept { return {key() + tenant_len, meter_len}; }
+};
+static_assert(sizeof(Entry) == 48);
+
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  while (n >= 8) {
+    if (load8(a) != load8(b)) return false;
+    a += 8;
+    b += 8;
+    n -= 8;
+  }
+  return load_small(a, n) == load_small(b, n);
+}
+
+inline bool matches(const Entry& e, std::string_view tenant, std::string_view meter) noexcept {
+  return e.tenant_len == tenant.size() && e.meter_len == meter.size() &&
+         same_bytes(e.key(), tenant.data(), tenant.size()) &&
+         same_bytes(e.key() + tenant.size(), meter.data(), meter.size());
+}
+
+struct EntryDeleter {
+  void operator()(Entry* e) const noexcept {
+    e->~Entry();
+    ::operator delete (e, std::align_val_t{64});
+  }
+};
+using EntryPtr = std::unique_ptr<Entry, EntryDeleter>;
+
+EntryPtr new_entry(std::string_view tenant, std::string_view meter) {
+  const std::size_t bytes = (sizeof(Entry) + tenant.size() + meter.size() + 63) / 64 * 64;
+  void* raw = ::operator new (bytes, std::align_val_t{64});
+  EntryPtr e(new (raw) Entry);
+  char* key = static_cast<char*>(raw) + sizeof(Entry);
+  std::memcpy(key, tenant.data(), tenant.size());
+  std::memcpy(key + tenant.size(), meter.data(), meter.size());
+  e->tenant_len = static_cast<std::uint16_t>(tenant.size());
+  e->meter_len = static_cast<std::uint16_t>(meter.size());
+  return e;
+}
+
+namespace {
+
+// The hash sits in the slot, so a probe past another key touches no entry.
+struct Slot {
+  std::atomic<std::uint64_t> hash{0};
+  std::atomic<Entry*> entry{nullptr};
+};
+
+struct Table {
+  explicit Table(std::size_t capacity) : mask(capacity - 1), slots(new Slot[capacity]()) {}
+  std::size_t mask;
+  std::unique_ptr<Slot[]> slots;
+};
+
+struct alignas(64) Shard {
+  std::atomic<const Table*> table{nullptr};
+  std::mutex mu;
+  std::size_t count = 0;
+  std::vector<std::unique_ptr<Table>> tables;  // old generations stay until destruction
+  std::vector<std::pair<std::uint64_t, EntryPtr>> entries;  // (hash, entry)
+};
+
+struct alignas(64) StripeDir {
+  std::array<std::atomic<std::atomic<std::uint64_t>*>, kMaxBlocks> blocks{};
+};
+
+struct Held {
+  Entry* entry = nullptr;
+  std::int64_t amount = 0;
+  std::uint32_t epoch = 0;
+  std::int64_t expires_us = 0;
+};
+
+inline std::int64_t to_us(Timestamp t) noexcept {
+  return t.time_since_epoch().count();
+}
+
+}  // namespace
+
+struct InProcessBackend::Impl {
+  Impl(const LimitSource& l, const Clock& c, InProcessOptions o) : limits(l), clock(c) {
+    std::size_t s = o.stripes;
+    if (s == 0) s = std::max<std::size_t>(2, std::thread::hardware_concurrency());
+    s = std::bit_ceil(std::min<std::size_t>(s, 64));
+    stripes = s;
+    stripe_mask = s - 1;
+    max_chunk = std::clamp<std::int64_t>(o.max_chunk, 0, 65536);
+    leasing = stripes > 1 && max_chunk > 0;
+    dirs = std::make_unique<StripeDir[]>(stripes);
+  }
+
+  const LimitSource& limits;
+  const Clock& clock;
+  std::size_t stripes = 1;
+  std::size_t stripe_mask = 0;
+  std::int64_t max_chunk = 0;
+  bool leasing = false;
+
+  std::array<Shard, kShards> shards;
+  std::unique_ptr<StripeDir[]> dirs;
+  std::mutex blocks_mu;
+  std::uint32_t next_index = 0;  // guarded by blocks_mu
+  std::vector<std::unique_ptr<std::atomic<std::uint64_t>[]>> blocks;
+
+  std::mutex policies_mu;
+  std::vector<std::unique_ptr<Compiled>> policies;  // retired ones stay until destruction
+
+  std::mutex res_mu;
+  std::map<std::uint64_t, Held> held;
+  std::multimap<std::int64_t, std::uint64_t> by_expiry;
+  std::uint64_t next_res_id = 1;
+  std::atomic<std::int64_t> next_expiry{INT64_MAX};
+
+  // ---- lookup --------------------------------------------------------------------------
+
+  Entry* find(std::uint64_t h, std::string_view tenant, std::string_view meter) const noexcept {
+    const Table* t = shards[h >> (64 - kShardBits)].table.load(std::memory_order_acquire);
+    if (t == nullptr) return nullptr;
+    for (std::size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+      Entry* e = t->slots[i].entry.load(std::memory_order_acquire);
+      if (e == nullptr) return nullptr;
+      if (t->slots[i].hash.load(std::memory_order_relaxed) == h && matches(*e, tenant, meter))
+        return e;
+    }
+  }
+
+  // Tenants on the same plan share one Compiled, so it stays in cache.
+  Result<const Compiled*> compile(const Policy& p) {
+    if (p.limit < 0) return Error{Errc::internal, "quota policy with a negative limit"};
+    if (p.kind != MeterKind::gauge && p.window.count() < 1)
+      return Error{Errc::internal, "quota policy with a window under 1 s"};
+    auto c = std::make_unique<Compiled>();
+    c->kind = p.kind;
+    c->enforcement = p.enforcement;
+    c->deny_code = p.deny_code;
+    c->unlimited = p.limit >= kUnlimited;
+    c->limit = std::min<std::int64_t>(p.limit, static_cast<std::int64_t>(kUnitMask));
+    c->window_s = p.kind == MeterKind::gauge ? 1 : p.window.count();
+    c->window_us = c->window_s * 1'000'000;
+    c->window_ns = c->window_us * 1000;
+    c->interval_ns = std::max<std::int64_t>(1, c->window_ns / std::max<std::int64_t>(1, c->limit));
+    c->has_anchor = p.anchor.has_value();
+    c->anchor_us = p.anchor ? to_us(*p.anchor) : 0;
+    c->source = p;
+    std::lock_guard lk(policies_mu);
+    const std::size_t n = policies.size();
+    for (std::size_t i = n; i > 0 && i + 16 > n; --i)
+      if (policies[i - 1]->source == p) return policies[i - 1].get();
+    policies.push_back(std::move(c));
+    return policies.back().get();
+  }
+
+  std::atomic<std::uint64_t>& stripe_word(std::uint32_t index, std::size_t s) const noexcept {
+    return dirs[s].blocks[index >> kBlockBits].load(
+        std::memory_order_acquire)[index & (kBlockSize - 1)];
+  }
+
+  std::size_t current_stripe() const noexcept {
+    const int cpu = ::sched_getcpu();  // glibc reads it from rseq: no system call
+    return cpu < 0 ? 0 : static_cast<std::size_t>(cpu) & stripe_mask;
+  }
+
+  Result<std::uint32_t> allocate_index() {
+    std::lock_guard lk(blocks_mu);
+    if (next_index >= kMaxBlocks * kBlockSize)
+      return Error{Errc::unavailable, "in-process quota backend is full (4 Mi counters)"};
+    const std::uint32_t index = next_index++;
+    const std::size_t b = index >> kBlockBits;
+    if (dirs[0].blocks[b].load(std::memory_order_relaxed) == nullptr) {
+      for (std::size_t s = 0; s < stripes; ++s) {
+        blocks.emplace_back(new std::atomic<std::uint64_t>[kBlockSize]());
+        dirs[s].blocks[b].store(blocks.back().get(), std::memory_order_release);
+      }
+    }
+    return index;
+  }
+
+  Result<Entry*> get_or_create(std::uint64_t h, std::string_view tenant, std::string_view meter,
+                               std::int64_t now_us) {
+    if (Entry* e = find(h, tenant, meter)) return e;
+    if (tenant.empty()) return Error{Errc::validation_failed, "empty tenant"};
+    if (tenant.size() > 1024 || meter.size() > 1024)
+      return Error{Errc::validation_failed, "tenant or meter name too long"};
+    Shard& sh = shards[h >> (64 - kShardBits)];
+    std::lock_guard lk(sh.mu);
+    if (Entry* e = find(h, tenant, meter)) return e;
+    const std::uint64_t version = limits.version();
+    auto policy = limits.policy(tenant, meter);
+    if (!policy) return policy.error();
+    auto compiled = compile(*policy);
+    if (!compiled) return compiled.error();
+    auto index = allocate_index();
+    if (!index) return index.error();
+    EntryPtr e = new_entry(tenant, meter);
+    e->index = *index;
+    e->first_use_us = now_us;
+    e->policy.store(*compiled, std::memory_order_relaxed);
+    e->policy_version.store(version, std::memory_order_relaxed);
+
+    const Table* t = sh.table.load(std::memory_order_relaxed);
+    if (t == nullptr || (sh.count + 1) * 2 > t->mask + 1) {
+      auto grown = std::make_unique<Table>(t == nullptr ? 16 : (t->mask + 1) * 2);
+      for (const auto& [hash, old] : sh.entries) insert(*grown, hash, old.get());
+      t = grown.get();
+      sh.tables.push_back(std::move(grown));
+      sh.table.store(t, std::memory_order_release);
+    }
+    Entry* raw = e.get();
+    sh.entries.emplace_back(h, std::move(e));
+    ++sh.count;
+    insert(*t, h, raw);
+    return raw;
+  }
+
+  static void insert(const Table& t, std::uint64_t h, Entry* e) noexcept {
+    std::size_t i = h & t.mask;
+    while (t.slots[i].entry.load(std::memory_order_relaxed) != nullptr) i = (i + 1) & t.mask;
+    t.slots[i].hash.store(h, std::memory_order_relaxed);
+    t.slots[i].entry.store(e, std::memory_order_release);  // publishes the hash too
+  }
+
+  Result<const Compiled*> current_policy(Entry& e) {
+    const std::uint64_t version = limits.version();
+    if (e.policy_version.load(std::memory_order_acquire) == version)
+      return e.policy.load(std::memory_order_acquire);
+    Shard& sh = shards[key_hash(e.tenant(), e.meter()) >> (64 - kShardBits)];
+    std::lock_guard lk(sh.mu);
+    if (e.policy_version.load(std::memory_order_acquire) == version)
+      return e.policy.load(std::memory_order_acquire);
+    auto policy = limits.policy(e.tenant(), e.meter());
+    if (!policy) return policy.error();
+    auto compiled = compile(*policy);
+    if (!compiled) return compiled.error();
+    const Compiled* fresh = *compiled;
+    const Compiled* old = e.policy.load(std::memory_order_acquire);
+    if (fresh == nullptr || old == nullptr) return Error{Errc::internal, "quota policy missing"};
+    if (old->kind != fresh->kind) {
+      // The state word means something else for another kind: start the meter afresh.
+      e.state.store(0, std::memory_order_release);
+      for (std::size_t s = 0; s < stripes; ++s)
+        stripe_word(e.index, s).store(0, std::memory_order_release);
+    }
+    if (old->window_us != fresh->window_us || old->anchor_us != fresh->anchor_us ||
+        old->has_anchor != fresh->has_anchor)
+      e.window.store(0, std::memory_order_relaxed);
+    e.policy.store(fresh, std::memory_order_release);
+    e.policy_version.store(version, std::memory_order_release);
+    return fresh;
+  }
+
+  // ---- windows ---------------------------------------------------------------------------
+
+  // The epoch (low 24 bits of the window index since the anchor) holding `now_us`, and the
+  // window's end. The last computed window is cached in the entry to keep the division off the
+  // hot path.
+  static std::int64_t anchor_of(const Entry& e, const Compiled& c) noexcept {
+    return c.has_anchor ? c.anchor_us : e.first_use_us;
+  }
+
+  static std::uint32_t window_epoch(Entry& e, const Compiled& c, std::int64_t now_us,
+                                    std::int64_t& end_us) noexcept {
+    const std::int64_t anchor = anchor_of(e, c);
+    const std::int64_t rel = std::max<std::int64_t>(0, now_us - anchor);
+    const std::uint64_t w = e.window.load(std::memory_order_relaxed);
+    const std::int64_t cached_end = units_of(w) * 1'000'000;
+    if (rel < cached_end && rel >= cached_end - c.window_us) {
+      end_us = anchor + cached_end;
+      return epoch_of(w);
+    }
+    const std::int64_t k = rel / c.window_us;
+    const std::int64_t end_s = (k + 1) * c.window_s;
+    const auto epoch = static_cast<std::uint32_t>(k) & kEpochMask;
+    e.window.store(pack(epoch, end_s), std::memory_order_relaxed);
+    end_us = anchor + end_s * 1'000'000;
+    return epoch;
+  }
+
+  // ---- outcomes --------------------------------------------------------------------------
+
+  // Writes every field in place: the Outcome lives in the caller's Result (no copy).
+  static void make(Outcome& o, const Compiled& c, bool allowed, std::int64_t used,
+                   std::int64_t reset_us, std::int64_t now_us, bool overage,
+                   std::int64_t retry_us) noexcept {
+    o.is_allowed = allowed;
+    o.kind = c.kind;
+    o.deny_code = c.deny_code;
+    o.limit = c.unlimited ? kUnlimited : c.limit;
+    o.used = std::max<std::int64_t>(0, used);
+    o.remaining = std::max<std::int64_t>(0, o.limit - o.used);
+    o.overage = overage;
+    o.warning = !c.unlimited && o.used * 5 >= o.limit * 4;
+    const bool windowed = c.kind != MeterKind::gauge;
+    o.window = std::chrono::seconds{windowed ? c.window_s : 0};
+    o.reset = Timestamp{std::chrono::microseconds{windowed ? reset_us : 0}};
+    o.retry_after =
+        std::chrono::seconds{allowed ? 0 : std::max<std::int64_t>(1, ceil_seconds(retry_us))};
+    (void)now_us;
+  }
+
+  // ---- counters and fixed windows ----------------------------------------------------------
+
+  std::int64_t leased_units(const Entry& e, std::uint32_t epoch) const noexcept {
+    std::int64_t sum = 0;
+    for (std::size_t s = 0; s < stripes; ++s) {
+      const std::uint64_t b = stripe_word(e.index, s).load(std::memory_order_acquire);
+      if (epoch_of(b) == epoch) sum += units_of(b);
+    }
+    return sum;
+  }
+
+  bool spend_leased(const Entry& e, std::uint32_t epoch, std::int64_t cost) const noexcept {
+    for (std::size_t s = 0; s < stripes; ++s) {
+      auto& word = stripe_word(e.index, s);
+      std::uint64_t b = word.load(std::memory_order_acquire);
+      while (epoch_of(b) == epoch && units_of(b) >= cost) {
+        if (word.compare_exchange_weak(b, b - static_cast<std::uint64_t>(cost),
+                                       std::memory_order_acq_rel, std::memory_order_acquire))
+          return true;
+      }
+    }
+    return false;
+  }
+
+  static void add_leased(std::atomic<std::uint64_t>& word, std::uint32_t epoch,
+                         std::int64_t units) noexcept {
+    std::uint64_t b = word.load(std::memory_order_acquire);
+    for (;;) {
+      const std::uint64_t next =
+          epoch_of(b) == epoch ? b + static_cast<std::uint64_t>(units) : pack(epoch, units);
+      if (word.compare_exchange_weak(b, next, std::memory_order_acq_rel, std::memory_order_acquire))
+        return;
+    }
+  }
+
+  void counter(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+               std::int64_t cost) noexcept {
+    std::int64_t end_us = 0;
+    std::uint32_t k = window_epoch(e, c, now_us, end_us);
+    std::atomic<std::uint64_t>* mine = nullptr;
+    if (leasing) {
+      mine = &stripe_word(e.index, current_stripe());
+      if (cost > 0) {
+        // Fast path: spend units this CPU's stripe leased earlier in this window.
+        std::uint64_t b = mine->load(std::memory_order_relaxed);
+        while (epoch_of(b) == k && units_of(b) >= cost) {
+          if (mine->compare_exchange_weak(b, b - static_cast<std::uint64_t>(cost),
+                                          std::memory_order_acq_rel, std::memory_order_relaxed)) {
+            const std::uint64_t g = e.state.load(std::memory_order_relaxed);
+            const std::int64_t used = (epoch_of(g) == k ? units_of(g) : 0) - (units_of(b) - cost);
+            return make(o, c, true, used, end_us, now_us, false, 0);
+          }
+        }
+      }
+    }
+    const bool soft = c.enforcement == Enforcement::soft;
+    std::uint64_t g = e.state.load(std::memory_order_acquire);
+    for (;;) {
+      const std::uint32_t ge = epoch_of(g);
+      if (ge != k) {
+        if (newer(k, ge)) {
+          if (!e.state.compare_exchange_weak(g, pack(k, 0), std::memory_order_acq_rel,
+                                             std::memory_order_acquire))
+            continue;
+          g = pack(k, 0);
+        } else {
+          // Another thread's clock already moved the counter to the next window: join it.
+          k = ge;
+          end_us += c.window_us;
+        }
+      }
+      const std::int64_t used = units_of(g);
+      const std::int64_t headroom = c.limit - used;
+      if (cost == 0) {
+        const std::int64_t real = used - (leasing ? leased_units(e, k) : 0);
+        const bool ok = soft || real < c.limit;
+        return make(o, c, ok, real, end_us, now_us, real > c.limit, end_us - now_us);
+      }
+      if (headroom >= cost) {
+        const std::int64_t extra =
+            leasing ? std::min<std::int64_t>(
+                          max_chunk, (headroom - cost) / static_cast<std::int64_t>(8 * stripes))
+                    : 0;
+        if (!e.state.compare_exchange_weak(g, pack(k, used + cost + extra),
+                                           std::memory_order_acq_rel, std::memory_order_acquire))
+          continue;
+        if (extra > 0) add_leased(*mine, k, extra);
+        return make(o, c, true, used + cost, end_us, now_us, false, 0);
+      }
+      // No headroom in the counter: units may still sit in a stripe leased earlier.
+      if (leasing && spend_leased(e, k, cost))
+        return make(o, c, true, used - leased_units(e, k), end_us, now_us, false, 0);
+      const std::uint64_t again = e.state.load(std::memory_order_acquire);
+      if (again != g) {
+        g = again;
+        continue;
+      }
+      if (soft) {
+        const std::int64_t next = std::min<std::int64_t>(used + cost, kUnitMask);
+        if (!e.state.compare_exchange_weak(g, pack(k, next), std::memory_order_acq_rel,
+                                           std::memory_order_acquire))
+          continue;
+        return make(o, c, true, next - (leasing ? leased_units(e, k) : 0), end_us, now_us, true, 0);
+      }
+      const std::int64_t real = used - (leasing ? leased_units(e, k) : 0);
+      return make(o, c, false, real, end_us, now_us, false, end_us - now_us);
+    }
+  }
+
+  // ---- token bucket (GCRA) -----------------------------------------------------------------
+
+  static void bucket(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+                     std::int64_t cost) noexcept {
+    const bool soft = c.enforcement == Enforcement::soft;
+    const std::int64_t anchor = anchor_of(e, c);
+    const std::int64_t now_ns = std::max<std::int64_t>(0, now_us - anchor) * 1000;
+    std::uint64_t cur = e.state.load(std::memory_order_acquire);
+    for (;;) {
+      const auto tat = static_cast<std::int64_t>(cur);
+      const std::int64_t base = std::max(tat, now_ns);
+      const std::int64_t next = base + sat_mul(std::max<std::int64_t>(cost, 1), c.interval_ns);
+      const bool fits = next - now_ns <= c.window_ns;
+      const std::int64_t level = base - now_ns;  // ns of the bucket in use
+      if (cost == 0 || (!fits && !soft)) {
+        const std::int64_t remaining =
+            std::max<std::int64_t>(0, (c.window_ns - level) / c.interval_ns);
+        const bool ok = cost == 0 ? (soft || fits) : false;
+        const std::int64_t retry_ns = next - c.window_ns - now_ns;
+        return make(o, c, ok, c.limit - remaining, anchor + base / 1000, now_us, false,
+                    cost > c.limit && !soft ? c.window_us : (retry_ns + 999) / 1000);
+      }
+      if (e.state.compare_exchange_weak(cur, static_cast<std::uint64_t>(next),
+                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
+        const std::int64_t remaining =
+            std::max<std::int64_t>(0, (c.window_ns - (next - now_ns)) / c.interval_ns);
+        return make(o, c, true, c.limit - remaining, anchor + next / 1000, now_us, !fits, 0);
+      }
+    }
+  }
+
+  // ---- gauges ------------------------------------------------------------------------------
+
+  static void gauge(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+                    std::int64_t cost) noexcept {
+    const bool soft = c.enforcement == Enforcement::soft;
+    std::uint64_t cur = e.state.load(std::memory_order_acquire);
+    for (;;) {
+      const auto level = static_cast<std::int64_t>(cur);
+      const std::int64_t next = level + cost;
+      const bool fits = next <= c.limit;
+      if (cost == 0) return make(o, c, soft || level<c.limit, level, 0, now_us, level> c.limit, 0);
+      if (!fits && !soft) return make(o, c, false, level, 0, now_us, false, 0);
+      if (e.state.compare_exchange_weak(cur, static_cast<std::uint64_t>(next),
+                                        std::memory_order_acq_rel, std::memory_order_acquire))
+        return make(o, c, true, next, 0, now_us, !fits, 0);
+    }
+  }
+
+  void decide_entry(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+                    std::int64_t cost) {
+    switch (c.kind) {
+      case MeterKind::gauge:
+        return gauge(o, e, c, now_us, cost);
+      case MeterKind::token_bucket:
+        return bucket(o, e, c, now_us, cost);
+      case MeterKind::counter:
+      case MeterKind::fixed_window:
+      default:
+        return counter(o, e, c, now_us, cost);
+    }
+  }
+
+  // ---- reservations ------------------------------------------------------------------------
+
+  // Gives back (negative delta) or adds (positive) units outside a decision: settling and
+  // expiring reservations. Units of a window that has passed are not carried into the next.
+  void adjust(Entry& e, std::uint32_t epoch, std::int64_t delta) {
+    const Compiled& c = *e.policy.load(std::memory_order_acquire);
+    std::uint64_t cur = e.state.load(std::memory_order_acquire);
+    for (;;) {
+      std::uint64_t next = cur;
+      switch (c.kind) {
+        case MeterKind::gauge:
+          next = static_cast<std::uint64_t>(
+              std::max<std::int64_t>(0, static_cast<std::int64_t>(cur) + delta));
+          break;
+        case MeterKind::token_bucket:
+          next = static_cast<std::uint64_t>(
+              std::max<std::int64_t>(0, static_cast<std::int64_t>(cur) + delta * c.interval_ns));
+          break;
+        case MeterKind::counter:
+        case MeterKind::fixed_window:
+        default:
+          if (epoch_of(cur) != epoch) return;
+          next = pack(epoch, std::clamp<std::int64_t>(units_of(cur) + delta, 0,
+                                                      static_cast<std::int64_t>(kUnitMask)));
+          break;
+      }
+      if (e.state.compare_exchange_weak(cur, next, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+        return;
+    }
+  }
+
+  void expire(std::int64_t now_us) {
+    if (now_us < next_expiry.load(std::memory_order_relaxed)) return;
+    std::lock_guard lk(res_mu);
+    while (!by_expiry.empty() && by_expiry.begin()->first <= now_us) {
+      auto it = held.find(by_expiry.begin()->second);
+      if (it != held.end()) {
+        adjust(*it->second.entry, it->second.epoch, -it->second.amount);
+        held.erase(it);
+      }
+      by_expiry.erase(by_expiry.begin());
+    }
+    next_expiry.store(by_expiry.empty() ? INT64_MAX : by_expiry.begin()->first,
+                      std::memory_order_relaxed);
+  }
+
+  Result<Held> take_held(const Reservation& r) {
+    std::lock_guard lk(res_mu);
+    auto it = held.find(r.id);
+    if (it == held.end()) {
+      if (r.id != 0 && r.id < next_res_id)
+        return Error{Errc::gone, "reservation already settled or expired"};
+      return Error{Errc::not_found, "unknown reservation"};
+    }
+    if (it->second.entry->tenant() != r.tenant || it->second.entry->meter() != r.meter)
+      return Error{Errc::not_found, "unknown reservation"};
+    Held h = it->second;
+    held.erase(it);
+    auto range = by_expiry.equal_range(h.expires_us);
+    for (auto i = range.first; i != range.second; ++i) {
+      if (i->second == r.id) {
+        by_expiry.erase(i);
+        break;
+      }
+    }
+    return h;
+  }
+};
+
+InProcessBackend::InProcessBackend(const LimitSource& limits, const Clock& clock,
+                                   InProcessOptions options)
+    : impl_(std::make_unique<Impl>(limits, clock, options)) {}
+
+InProcessBackend::~InProcessBackend() = default;
+
+std::size_t InProcessBackend::stripes() const noexcept {
+  return impl_->stripes;
+}
+
+Result<Outcome> InProcessBackend::decide(std::string_view tenant, std::string_view meter,
+                                         std::int64_t cost) {
+  // One named result on every path, so it is built in the caller's storage (NRVO).
+  Result<Outcome> out{boost::system::in_place_value};
+  if (cost < 0) {
+    out = Error{Errc::validation_failed, "cost must not be negative"};
+    return out;
+  }
+  Impl& im = *impl_;
+  const std::int64_t now_us = to_us(im.clock.now());
+  im.expire(now_us);
+  const std::uint64_t h = key_hash(tenant, meter);
+  Entry* e = im.find(h, tenant, meter);
+  if (e == nullptr) [[unlikely]] {
+    auto created = im.get_or_create(h, tenant, meter, now_us);
+    if (!created) {
+      out = created.error();
+      return out;
+    }
+    e = *created;
+  }
+  auto policy = im.current_policy(*e);
+  if (!policy) [[unlikely]] {
+    out = policy.error();
+    return out;
+  }
+  im.decide_entry(*out, *e, **policy, now_us, cost);
+  return out;
+}
+
+Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_view meter,
+                                         std::int64_t value) {
+  if (value < 0) return Error{Errc::validation_failed, "gauge level must not be negative"};
+  Impl& im = *impl_;
+  const std::int64_t now_us = to_us(im.clock.now());
+  auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
+  if (!e) return e.error();
+  Entry* entry = *e;
+  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
+  auto policy = im.current_policy(*entry);
+  if (!policy) return policy.error();
+  const Compiled* c = *policy;
+  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
+  if (c->kind != MeterKind::gauge) return Error{Errc::validation_failed, "meter is not a gauge"};
+  entry->state.store(static_cast<std::uint64_t>(value), std::memory_order_release);
+  return ok();
+}
+
+Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::string_view meter,
+                                              std::int64_t amount, std::chrono::seconds ttl) {
+  if (amount < 1) return Error{Errc::validation_failed, "reservation amount must be at least 1"};
+  if (ttl.count() < 1) return Error{Errc::validation_failed, "reservation ttl must be >= 1 s"};
+  Impl& im = *impl_;
+  const std::int64_t now_us = to_us(im.clock.now());
+  im.expire(now_us);
+  auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
+  if (!e) return e.error();
+  Entry* entry = *e;
+  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
+  auto policy = im.current_policy(*entry);
+  if (!policy) return policy.error();
+  const Compiled* c = *policy;
+  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
+  Reservation r;
+  r.tenant.assign(tenant);
+  r.meter.assign(meter);
+  r.amount = amount;
+  im.decide_entry(r.outcome, *entry, *c, now_us, amount);
+  if (!r.outcome.allowed()) return r;
+  std::int64_t end_us = 0;
+  const std::uint32_t epoch = Impl::window_epoch(*entry, *c, now_us, end_us);
+  const std::int64_t expires_us = now_us + ttl.count() * 1'000'000;
+  r.expires_at = Timestamp{std::chrono::microseconds{expires_us}};
+  std::lock_guard lk(im.res_mu);
+  r.id = im.next_res_id++;
+  im.held.emplace(r.id, Held{entry, amount, epoch, expires_us});
+  im.by_expiry.emplace(expires_us, r.id);
+  im.next_expiry.store(im.by_expiry.begin()->first, std::memory_order_relaxed);
+  return r;
+}
+
+Result<Outcome> InProcessBackend::commit(const Reservation& reservation, std::int64_t actual) {
+  if (actual < 0) return Error{Errc::validation_failed, "actual usage must not be negative"};
+  Impl& im = *impl_;
+  const std::int64_t now_us = to_us(im.clock.now());
+  im.expire(now_us);
+  auto held = im.take_held(reservation);
+  if (!held) return held.error();
+  Entry* entry = held->entry;
+  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
+  im.adjust(*entry, held->epoch, actual - held->amount);
+  auto policy = im.current_policy(*entry);
+  if (!policy) return policy.error();
+  const Compiled* c = *policy;
+  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
+  Outcome o;
+  im.decide_entry(o, *entry, *c, now_us, 0);
+  return o;
+}
+
+Result<void> InProcessBackend::release(const Reservation& reservation) {
+  Impl& im = *impl_;
+  im.expire(to_us(im.clock.now()));
+  auto held = im.take_held(reservation);
+  if (!held) return held.error();
+  if (held->entry == nullptr) return Error{Errc::internal, "quota counter missing"};
+  im.adjust(*held->entry, held->epoch, -held->amount);
+  return ok();
+}
+
+const Clock& coarse_clock() noexcept {
+  static const CoarseClock clock;
+  return clock;
+}
+
+}  // namespace tenantkit::quota

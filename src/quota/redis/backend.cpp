@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <hiredis/hiredis.h>
+
+#include <tenantkit/quota/redis/backend.hpp>
+
+#include "script.hpp"
+
+namespace tenantkit::quota::redis {
+
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+struct Endpoint {
+  std::string host;
+  int port = 6379;
+  int db = 0;
+};
+
+Result<Endpoint> parse_url(std::string_view url) {
+  constexpr std::string_view scheme = "redis://";
+  if (url.substr(0, scheme.size()) != scheme)
+    return Error{Errc::validation_failed, "url: must start with redis://"};
+  std::string_view rest = url.substr(scheme.size());
+  Endpoint ep;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    std::string_view db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+    if (!db.empty()) {
+      auto [p, ec] = std::from_chars(db.data(), db.data() + db.size(), ep.db);
+      if (ec != std::errc{} || p != db.data() + db.size() || ep.db < 0)
+        return Error{Errc::validation_failed, "url: bad database number"};
+    }
+  }
+  if (auto at = rest.rfind('@'); at != std::string_view::npos)
+    return Error{Errc::validation_failed, "url: credentials are not supported"};
+  if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    std::string_view port = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), ep.port);
+    if (ec != std::errc{} || p != port.data() + port.size() || ep.port < 1 || ep.port > 65535)
+      return Error{Errc::validation_failed, "url: bad port"};
+  }
+  if (rest.empty()) return Error{Errc::validation_failed, "url: missing host"};
+  ep.host.assign(rest);
+  return ep;
+}
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(ms.count() / 1000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const noexcept {
+    if (r != nullptr) freeReplyObject(r);
+  }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+struct ContextDeleter {
+  void operator()(redisContext* c) const noexcept {
+    if (c != nullptr) redisFree(c);
+  }
+};
+
+struct Conn {
+  std::unique_ptr<redisContext, ContextDeleter> ctx;
+};
+
+std::int64_t to_us(Timestamp t) noexcept {
+  return t.time_since_epoch().count();
+}
+
+char kind_code(MeterKind k) noexcept {
+  switch (k) {
+    case MeterKind::gauge:
+      return 'g';
+    case MeterKind::token_bucket:
+      return 'b';
+    case MeterKind::counter:
+    case MeterKind::fixed_window:
+    default:
+      return 'c';
+  }
+}
+
+// The arguments of one script call: EVALSHA sha 4 key res rexp rid, then ARGV 1..11 (see
+// script.hpp). argv points into this object, so it is neither copied nor moved.
+struct Call {
+  static constexpr std::size_t kArgs = 19;
+  std::string sha, key, res, rexp, rid, prefix, meter;
+  std::array<std::array<char, 24>, 7> nums{};
+  std::array<const char*, kArgs> argv{};
+  std::array<std::size_t, kArgs> len{};
+  char op = 'd';
+  char kind = 'c';
+  char soft = '0';
+
+  Call() = default;
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  void set(std::size_t i, std::string_view v) {
+    argv[i] = v.data();
+    len[i] = v.size();
+  }
+  void set_num(std::size_t slot, std::size_t i, std::int64_t v) {
+    auto& buf = nums[slot];
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    argv[i] = buf.data();
+    len[i] = static_cast<std::size_t>(r.ptr - buf.data());
+  }
+};
+
+struct Resolved {
+  Policy policy;
+  std::int64_t limit = 0;
+};
+
+// The script's reply: {allowed, used, reset, retry, overage, id}, or {-1} / {-2}.
+struct Reply {
+  std::array<std::int64_t, 7> v{};
+  std::size_t n = 0;
+};
+
+Outcome make_outcome(const Resolved& r, const Reply& rep) {
+  Outcome o;
+  const Policy& p = r.policy;
+  o.is_allowed = rep.v[0] == 1;
+  o.kind = p.kind;
+  o.deny_code = p.deny_code;
+  const bool unlimited = p.limit >= kUnlimited;
+  o.limit = unlimited ? kUnlimited : p.limit;
+  o.used = std::max<std::int64_t>(0, rep.v[1]);
+  o.remaining = std::max<std::int64_t>(0, o.limit - o.used);
+  o.warning = !unlimited && o.used * 5 >= o.limit * 4;
+  o.overage = rep.v[4] == 1;
+  if (p.kind != MeterKind::gauge) {
+    o.window = p.window;
+    o.reset = Timestamp{std::chrono::microseconds{rep.v[2]}};
+  }
+  if (!o.is_allowed)
+    o.retry_after =
+        std::chrono::seconds{std::max<std::int64_t>(1, (rep.v[3] + 999'999) / 1'000'000)};
+  return o;
+}
+
+enum class Io { ok, noscript, broken, refused };
+
+Io parse_reply(redisReply* r, Reply& out) {
+  if (r == nullptr) return Io::broken;
+  if (r->type == REDIS_REPLY_ERROR) {
+    if (std::string_view(r->str, r->len).substr(0, 8) == "NOSCRIPT") return Io::noscript;
+    return Io::refused;
+  }
+  if (r->type != REDIS_REPLY_ARRAY || r->elements == 0 || r->elements > 7) return Io::refused;
+  out.n = r->elements;
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    if (r->element[i]->type != REDIS_REPLY_INTEGER) return Io::refused;
+    out.v[i] = r->element[i]->integer;
+  }
+  return Io::ok;
+}
+
+}  // namespace
+
+struct RedisBackend::Impl {
+  Impl(RedisOptions o, Endpoint e, const LimitSource& l, const Clock& c)
+      : options(std::move(o)), endpoint(std::move(e)), limits(l), clock(c) {}
+
+  RedisOptions options;
+  Endpoint endpoint;
+  const LimitSource& limits;
+  const Clock& clock;
+
+  std::mutex pool_mu;
+  std::condition_variable pool_cv;
+  std::vector<std::unique_ptr<Conn>> idle;
+  std::size_t out = 0;  // connections checked out
+  std::atomic<std::int64_t> down_until{0};
+
+  std::mutex sha_mu;
+  std::string sha;
+
+  struct Pending {
+    std::string tenant;
+    std::string meter;
+    Resolved resolved;
+    std::int64_t delta = 0;
+  };
+  std::mutex pending_mu;
+  std::map<std::string, Pending> pending;  // fail-open usage to add once Redis answers again
+
+  // ---- connections ---------------------------------------------------------------------
+
+  std::unique_ptr<Conn> checkout() {
+    std::unique_lock lk(pool_mu);
+    pool_cv.wait(lk, [&] { return !idle.empty() || out < options.pool_size; });
+    ++out;
+    if (!idle.empty()) {
+      auto c = std::move(idle.back());
+      idle.pop_back();
+      return c;
+    }
+    return std::make_unique<Conn>();
+  }
+
+  void checkin(std::unique_ptr<Conn> c) {
+    {
+      std::lock_guard lk(pool_mu);
+      --out;
+      if (c && c->ctx) idle.push_back(std::move(c));
+    }
+    pool_cv.notify_one();
+  }
+
+  void mark_down() {
+    const auto until = Steady::now() + options.retry_backoff;
+    down_until.store(until.time_since_epoch().count(), std::memory_order_relaxed);
+  }
+
+  bool is_down() const {
+    return Steady::now().time_since_epoch().count() < down_until.load(std::memory_order_relaxed);
+  }
+
+  // Connects when needed and loads the script. Errors: unavailable.
+  Result<void> ensure_connected(Conn& c) {
+    if (c.ctx && c.ctx->err == 0) return ok();
+    c.ctx.reset();
+    if (is_down()) return Error{Errc::unavailable, "redis unreachable (backing off)"};
+    c.ctx.reset(redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port,
+                                        to_timeval(options.connect_timeout)));
+    if (!c.ctx || c.ctx->err != 0) {
+      c.ctx.reset();
+      mark_down();
+      return Error{Errc::unavailable, "redis connect failed"};
+    }
+    redisSetTimeout(c.ctx.get(), to_timeval(options.command_timeout));
+    redisEnableKeepAlive(c.ctx.get());
+    if (endpoint.db != 0) {
+      ReplyPtr r(static_cast<redisReply*>(redisCommand(c.ctx.get(), "SELECT %d", endpoint.db)));
+      if (!r || r->type == REDIS_REPLY_ERROR) {
+        c.ctx.reset();
+        mark_down();
+        return Error{Errc::unavailable, "redis SELECT failed"};
+      }
+    }
+    auto loaded = load_script(c);
+    if (!loaded) {
+      c.ctx.reset();
+      mark_down();
+      return loaded.error();
+    }
+    reconcile(c);
+    return ok();
+  }
+
+  Result<void> load_script(Conn& c) {
+    ReplyPtr r(static_cast<redisReply*>(redisCommand(
+        c.ctx.get(), "SCRIPT LOAD %b", detail::kScript.data(), detail::kScript.size())));
+    if (!r) return Error{Errc::unavailable, "redis SCRIPT LOAD failed"};
+    if (r->type != REDIS_REPLY_STRING)
+      return Error{Errc::unavailable, "redis refused the quota script"};
+    std::lock_guard lk(sha_mu);
+    sha.assign(r->str, r->len);
+    return ok();
+  }
+
+  std::string current_sha() {
+    std::lock_guard lk(sha_mu);
+    return sha;
+  }
+
+  // ---- calls ---------------------------------------------------------------------------
+
+  Result<Resolved> resolve(std::string_view tenant, std::string_view meter) const {
+    if (tenant.empty() || tenant.find_first_of("{}") != std::string_view::npos)
+      return Error{Errc::validation_failed, "tenant must be non-empty and hold no { or }"};
+    if (meter.empty() || meter.find_first_of("|#") != std::string_view::npos)
+      return Error{Errc::validation_failed, "meter name must be non-empty and hold no | or #"};
+    auto p = limits.policy(tenant, meter);
+    if (!p) return p.error();
+    if (p->limit < 0) return Error{Errc::internal, "quota policy with a negative limit"};
+    if (p->kind != MeterKind::gauge && p->window.count() < 1)
+      return Error{Errc::internal, "quota policy with a window under 1 s"};
+    return Resolved{*p, std::min<std::int64_t>(p->limit, kUnlimited)};
+  }
+
+  void build(Call& call, char op, std::string_view tenant, std::string_view meter,
+             const Resolved& r, std::int64_t now_us, std::int64_t cost, std::int64_t arg,
+             std::int64_t extra = 0) {
+    call.sha = current_sha();
+    call.prefix.clear();
+    call.prefix.append(options.key_prefix).append("{").append(tenant).append("}:");
+    call.key.assign(call.prefix).append(meter);
+    call.res.assign(call.prefix).append("#res");
+    call.rexp.assign(call.prefix).append("#rexp");
+    call.rid.assign(call.prefix).append("#rid");
+    call.meter.assign(meter);
+    call.op = op;
+    call.kind = kind_code(r.policy.kind);
+    call.soft = r.policy.enforcement == Enforcement::soft ? '1' : '0';
+    call.set(0, "EVALSHA");
+    call.set(1, call.sha);
+    call.set(2, "4");
+    call.set(3, call.key);
+    call.set(4, call.res);
+    call.set(5, call.rexp);
+    call.set(6, call.rid);
+    call.set(7, std::string_view(&call.op, 1));
+    call.set(8, std::string_view(&call.kind, 1));
+    call.set_num(0, 9, r.limit);
+    call.set_num(
+        1, 10, r.policy.kind == MeterKind::gauge ? 1'000'000 : r.policy.window.count() * 1'000'000);
+    call.set_num(2, 11, now_us);
+    call.set_num(3, 12, cost);
+    call.set(13, std::string_view(&call.soft, 1));
+    call.set_num(4, 14, r.policy.anchor ? to_us(*r.policy.anchor) : -1);
+    call.set(15, call.prefix);
+    call.set(16, call.meter);
+    call.set_num(5, 17, arg);
+    call.set_num(6, 18, extra);
+  }
+
+  // One blocking call, reloading the script once on NOSCRIPT.
+  Io run(Conn& c, Call& call, Reply& reply) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      ReplyPtr r(static_cast<redisReply*>(redisCommandArgv(
+          c.ctx.get(), static_cast<int>(Call::kArgs), call.argv.data(), call.len.data())));
+      const Io io = parse_reply(r.get(), reply);
+      if (io != Io::noscript) return io;
+      if (!load_script(c)) return Io::broken;
+      call.sha = current_sha();
+      call.set(1, call.sha);
+    }
+    return Io::refused;
+  }
+
+  // ---- failure policy --------------------------------------------------------------------
+
+  Result<Outcome> unavailable(std::string_view tenant, std::string_view meter, const Resolved& r,
+                              std::int64_t cost, const Error& why) {
+    if (options.on_unavailable == FailurePolicy::fail_closed) return why;
+    if (cost > 0) {
+      std::string k(tenant);
+      k.push_back('\x1f');
+      k.append(meter);
+      std::lock_guard lk(pending_mu);
+      auto [it, inserted] = pending.try_emplace(k);
+      if (inserted) it->second = Pending{std::string(tenant), std::string(meter), r, 0};
+      it->second.delta += cost;
+    }
+    Reply allowed;
+    allowed.v = {1, 0, 0, 0, 0, 0};
+    Outcome o = make_outcome(r, allowed);
+    if (r.policy.kind != MeterKind::gauge)
+      o.reset = clock.now() + r.policy.window;  // unknown while Redis is away: a full window
+    return o;
+  }
+
+  // Adds fail-open usage counted while Redis was away (best effort: kept on failure).
+  void reconcile(Conn& c) {
+    std::map<std::string, Pending> todo;
+    {
+      std::lock_guard lk(pending_mu);
+      todo.swap(pending);
+    }
+    const std::int64_t now_us = to_us(clock.now());
+    for (auto it = todo.begin(); it != todo.end();) {
+      Call call;
+      build(call, 'a', it->second.tenant, it->second.meter, it->second.resolved, now_us,
+            it->second.delta, 0);
+      Reply rep;
+      if (run(c, call, rep) != Io::ok) break;
+      it = todo.erase(it);
+    }
+    if (!todo.empty()) {
+      std::lock_guard lk(pending_mu);
+      for (auto& [k, p] : todo) {
+        auto [it, inserted] = pending.try_emplace(k, p);
+        if (!inserted) it->second.delta += p.delta;
+      }
+    }
+  }
+
+  // Runs one op for decide/reserve/commit/release; `io_error` gets the failure when Redis is
+  // unreachable, so each caller applies the failure policy its own way.
+  Result<Reply> call(char op, std::string_view tenant, std::string_view meter, const Resolved& r,
+                     std::int64_t cost, std::int64_t arg, std::int64_t extra = 0) {
+    auto conn = checkout();
+    struct Return {
+      Impl* impl;
+      std::unique_ptr<Conn>& c;
+      ~Return() { impl->checkin(std::move(c)); }
+    } give_back{this, conn};
+    if (auto ok_ = ensure_connected(*conn); !ok_) return ok_.error();
+    Call c;
+    build(c, op, tenant, meter, r, to_us(clock.now()), cost, arg, extra);
+    Reply rep;
+    switch (run(*conn, c, rep)) {
+      case Io::ok:
+        return rep;
+      case Io::refused:
+        return Error{Errc::internal, "redis rejected the quota script call"};
+      case Io::noscript:
+      case Io::broken:
+      default:
+        conn->ctx.reset();
+        mark_down();
+        return Error{Errc::unavailable, "redis command failed or timed out"};
+    }
+  }
+};
+
+RedisBackend::RedisBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RedisBackend::~RedisBackend() = default;
+
+Result<Outcome> RedisBackend::decide(std::string_view tenant, std::string_view meter,
+                                     std::int64_t cost) {
+  if (cost < 0) return Error{Errc::validation_failed, "cost must not be negative"};
+  auto r = impl_->resolve(tenant, meter);
+  if (!r) return r.error();
+  auto rep = impl_->call('d', tenant, meter, *r, cost, 0);
+  if (!rep) {
+    if (rep.error().code != Errc::unavailable) return rep.error();
+    return impl_->unavailable(tenant, meter, *r, cost, rep.error());
+  }
+  return make_outcome(*r, *rep);
+}
+
+Result<void> RedisBackend::set_gauge(std::string_view tenant, std::string_view meter,
+                                     std::int64_t value) {
+  if (value < 0) return Error{Errc::validation_failed, "gauge level must not be negative"};
+  auto r = impl_->resolve(tenant, meter);
+  if (!r) return r.error();
+  if (r->policy.kind != MeterKind::gauge)
+    return Error{Errc::validation_failed, "meter is not a gauge"};
+  auto rep = impl_->call('g', tenant, meter, *r, value, 0);
+  if (!rep) return rep.error();
+  return ok();
+}
+
+Result<Reservation> RedisBackend::reserve(std::string_view tenant, std::string_view meter,
+                                          std::int64_t amount, std::chrono::seconds ttl) {
+  if (amount < 1) return Error{Errc::validation_failed, "reservation amount must be at least 1"};
+  if (ttl.count() < 1) return Error{Errc::validation_failed, "reservation ttl must be >= 1 s"};
+  auto r = impl_->resolve(tenant, meter);
+  if (!r) return r.error();
+  const Timestamp now = impl_->clock.now();
+  auto rep = impl_->call('r', tenant, meter, *r, amount, ttl.count() * 1'000'000);
+  if (!rep) return rep.error();  // no fail-open for reservations: nothing could settle them
+  Reservation res;
+  res.tenant.assign(tenant);
+  res.meter.assign(meter);
+  res.amount = amount;
+  res.outcome = make_outcome(*r, *rep);
+  if (res.outcome.allowed()) {
+    res.id = static_cast<std::uint64_t>(rep->v[5]);
+    res.expires_at = now + ttl;
+  }
+  return res;
+}
+
+Result<Outcome> RedisBackend::commit(const Reservation& reservation, std::int64_t actual) {
+  if (actual < 0) return Error{Errc::validation_failed, "actual usage must not be negative"};
+  if (reservation.id == 0) return Error{Errc::not_found, "unknown reservation"};
+  auto r = impl_->resolve(reservation.tenant, reservation.meter);
+  if (!r) return r.error();
+  auto rep = impl_->call('c', reservation.tenant, reservation.meter, *r, actual,
+                         static_cast<std::int64_t>(reservation.id));
+  if (!rep) return rep.error();
+  if (rep->n == 1 && rep->v[0] == -2)
+    return Error{Errc::gone, "reservation already settled or expired"};
+  if (rep->n == 1) return Error{Errc::not_found, "unknown reservation"};
+  return make_outcome(*r, *rep);
+}
+
+Result<void> RedisBackend::release(const Reservation& reservation) {
+  if (reservation.id == 0) return Error{Errc::not_found, "unknown reservation"};
+  auto r = impl_->resolve(reservation.tenant, reservation.meter);
+  if (!r) return r.error();
+  auto rep = impl_->call('x', reservation.tenant, reservation.meter, *r, 0,
+                         static_cast<std::int64_t>(reservation.id));
+  if (!rep) return rep.error();
+  if (rep->n == 1 && rep->v[0] == -2)
+    return Error{Errc::gone, "reservation already settled or expired"};
+  if (rep->n == 1) return Error{Errc::not_found, "unknown reservation"};
+  return ok();
+}
+
+Result<RedisBackend::Lease> RedisBackend::take_lease(std::string_view tenant,
+                                                     std::string_view meter, std::int64_t min_units,
+                                                     std::int64_t divisor, std::int64_t max_units) {
+  if (min_units < 1 || divisor < 1 || max_units < 1)
+    return Error{Errc::validation_failed, "lease sizes must be >= 1"};
+  auto r = impl_->resolve(tenant, meter);
+  if (!r) return r.error();
+  if (r->policy.kind != MeterKind::counter && r->policy.kind != MeterKind::fixed_window)
+    return Error{Errc::validation_failed, "only counters and fixed windows are leased"};
+  auto rep = impl_->call('l', tenant, meter, *r, min_units, divisor, max_units);
+  if (!rep) return rep.error();
+  Lease lease;
+  lease.outcome = make_outcome(*r, *rep);
+  if (lease.outcome.allowed()) {
+    lease.units = rep->n >= 7 ? rep->v[6] : 0;
+    lease.outcome.used -= lease.units - min_units;  // the rest is not spent yet
+    lease.outcome.remaining = std::max<std::int64_t>(0, lease.outcome.limit - lease.outcome.used);
+  }
+  lease.window_index = rep->v[5];
+  return lease;
+}
+
+Result<void> RedisBackend::return_lease(std::string_view tenant, std::string_view meter,
+                                        std::int64_t units, std::int64_t window_index) {
+  if (units <= 0) return ok();
+  auto r = impl_->resolve(tenant, meter);
+  if (!r) return r.error();
+  auto rep = impl_->call('u', tenant, meter, *r, units, window_index);
+  if (!rep) return rep.error();
+  return ok();
+}
+
+void RedisBackend::decide_many(std::span<const Request> requests, std::span<Result<Outcome>> out,
+                               std::size_t window) {
+  decide_many(
+      requests, [&](std::size_t i, const Result<Outcome>& r) { out[i] = r; }, window);
+}
+
+void RedisBackend::decide_many(std::span<const Request> requests, const Sink& sink,
+                               std::size_t window) {
+  Impl& im = *impl_;
+  window = std::clamp<std::size_t>(window, 1, 1024);
+  struct Slot {
+    std::size_t index = 0;
+    Resolved resolved;
+  };
+  std::vector<std::size_t> retry;  // NOSCRIPT inside the pipeline: rerun alone afterwards
+  {
+    std::deque<Slot> inflight;
+    auto conn = im.checkout();
+    struct Return {
+      Impl* impl;
+      std::unique_ptr<Conn>& c;
+      ~Return() { impl->checkin(std::move(c)); }
+    } give_back{&im, conn};
+    auto connected = im.ensure_connected(*conn);
+    std::optional<Error> failure;
+    if (!connected) failure = connected.error();
+
+    auto fail = [&](std::size_t i, const Resolved& r) {
+      sink(i, im.unavailable(requests[i].tenant, requests[i].meter, r, requests[i].cost, *failure));
+    };
+
+    std::size_t next = 0;
+    Call call;
+    while (next < requests.size() || !inflight.empty()) {
+      while (!failure && inflight.size() < window && next < requests.size()) {
+        const Request& q = requests[next];
+        if (q.cost < 0) {
+          sink(next++, Error{Errc::validation_failed, "cost must not be negative"});
+          continue;
+        }
+        auto r = im.resolve(q.tenant, q.meter);
+        if (!r) {
+          sink(next++, r.error());
+          continue;
+        }
+        im.build(call, 'd', q.tenant, q.meter, *r, to_us(im.clock.now()), q.cost, 0);
+        if (redisAppendCommandArgv(conn->ctx.get(), static_cast<int>(Call::kArgs), call.argv.data(),
+                                   call.len.data()) != REDIS_OK) {
+          failure = Error{Errc::unavailable, "redis pipeline write failed"};
+          break;
+        }
+        inflight.push_back(Slot{next++, std::move(*r)});
+      }
+      if (failure) {
+        for (auto& s : inflight) fail(s.index, s.resolved);
+        inflight.clear();
+        while (next < requests.size()) {
+          auto r = im.resolve(requests[next].tenant, requests[next].meter);
+          if (!r) {
+            sink(next++, r.error());
+          } else {
+            fail(next++, *r);
+          }
+        }
+        break;
+      }
+      if (inflight.empty()) continue;
+      void* raw = nullptr;
+      if (redisGetReplyFromReader(conn->ctx.get(), &raw) != REDIS_OK) {
+        failure = Error{Errc::unavailable, "redis pipeline read failed"};
+        continue;
+      }
+      if (raw == nullptr) {
+        // No complete reply buffered: send what is queued, then wait for more bytes.
+        int done = 0;
+        while (done == 0) {
+          if (redisBufferWrite(conn->ctx.get(), &done) != REDIS_OK) break;
+        }
+        if (done == 0 || redisBufferRead(conn->ctx.get()) != REDIS_OK)
+          failure = Error{Errc::unavailable, "redis pipeline failed or timed out"};
+        continue;
+      }
+      ReplyPtr reply(static_cast<redisReply*>(raw));
+      Slot s = std::move(inflight.front());
+      inflight.pop_front();
+      Reply rep;
+      switch (parse_reply(reply.get(), rep)) {
+        case Io::ok:
+          sink(s.index, make_outcome(s.resolved, rep));
+          break;
+        case Io::noscript:
+          retry.push_back(s.index);
+          break;
+        case Io::refused:
+        case Io::broken:
+        default:
+          sink(s.index, Error{Errc::internal, "redis rejected the quota script call"});
+          break;
+      }
+    }
+    if (failure) {
+      conn->ctx.reset();
+      im.mark_down();
+    }
+  }
+  for (std::size_t i : retry)
+    sink(i, decide(requests[i].tenant, requests[i].meter, requests[i].cost));
+}
+
+Result<void> RedisBackend::flush_all_for_tests() {
+  Impl& im = *impl_;
+  auto conn = im.checkout();
+  auto connected = im.ensure_connected(*conn);
+  if (!connected) {
+    im.checkin(std::move(conn));
+    return connected.error();
+  }
+  const std::string pattern = im.options.key_prefix + "*";
+  ReplyPtr r(static_cast<redisReply*>(
+      redisCommand(conn->ctx.get(), "EVAL %s 0 %b",
+                   "local ks = redis.call('KEYS', ARGV[1]) for i = 1, #ks, 500 do "
+                   "redis.call('DEL', unpack(ks, i, math.min(i + 499, #ks))) end return #ks",
+                   pattern.data(), pattern.size())));
+  const bool good = r && r->type == REDIS_REPLY_INTEGER;
+  if (!good) conn->ctx.reset();
+  im.checkin(std::move(conn));
+  if (!good) return Error{Errc::unavailable, "redis flush failed"};
+  return ok();
+}
+
+Result<std::unique_ptr<RedisBackend>> open_backend(const RedisOptions& options,
+                                                   const LimitSource& limits, const Clock& clock) {
+  auto ep = parse_url(options.url);
+  if (!ep) return ep.error();
+  if (options.pool_size < 1 || options.pool_size > 256)
+    return Error{Errc::validation_failed, "pool_size: must be 1..256"};
+  const auto in_range = [](std::chrono::milliseconds ms) {
+    return ms.count() >= 1 && ms.count() <= 60'000;
+  };
+  if (!in_range(options.connect_timeout))
+    return Error{Errc::validation_failed, "connect_timeout: must be 1 ms..60 s"};
+  if (!in_range(options.command_timeout))
+    return Error{Errc::validation_failed, "command_timeout: must be 1 ms..60 s"};
+  if (options.retry_backoff.count() < 0)
+    return Error{Errc::validation_failed, "retry_backoff: must not be negative"};
+  if (options.key_prefix.find_first_of("{}") != std::string::npos)
+    return Error{Errc::validation_failed, "key_prefix: must hold no { or }"};
+  auto impl = std::make_unique<RedisBackend::Impl>(options, std::move(*ep), limits, clock);
+  auto conn = impl->checkout();
+  auto connected = impl->ensure_connected(*conn);
+  impl->checkin(std::move(conn));
+  if (!connected) return connected.error();
+  return std::make_unique<RedisBackend>(std::move(impl));
+}
+
+}  // namespace tenantkit::quota::redis

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tenantkit/quota/in_process.hpp>
+#include <tenantkit/testing/matchers.hpp>
+
+namespace tenantkit::quota {
+namespace {
+
+using testing::HasError;
+using testing::IsOk;
+
+// A LimitSource that fails like a store that went away.
+class FailingLimitSource final : public LimitSource {
+ public:
+  Result<Policy> policy(std::string_view, std::string_view) const override {
+    return Error{Errc::unavailable, "plan store down"};
+  }
+  void change() { bump_version(); }
+};
+
+TEST(InProcessBackend, StripesDefaultToAPowerOfTwoOfAtLeastTwo) {
+  InMemoryLimitSource limits;
+  InProcessBackend q(limits);
+  EXPECT_GE(q.stripes(), 2U);
+  EXPECT_EQ(q.stripes() & (q.stripes() - 1), 0U);
+  InProcessBackend one(limits, coarse_clock(), {.stripes = 1});
+  EXPECT_EQ(one.stripes(), 1U);
+  InProcessBackend many(limits, coarse_clock(), {.stripes = 1000});
+  EXPECT_EQ(many.stripes(), 64U);
+}
+
+TEST(InProcessBackend, UnavailableLimitSourceIsAnErrorNotADeny) {
+  FailingLimitSource limits;
+  ManualClock clock;
+  InProcessBackend q(limits, clock);
+  EXPECT_THAT(q.decide("t1", "api_calls", 1), HasError(Errc::unavailable));
+  EXPECT_THAT(q.reserve("t1", "api_calls", 1, std::chrono::seconds{5}),
+              HasError(Errc::unavailable));
+}
+
+TEST(InProcessBackend, EmptyTenantIsRejected) {
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::counter(5));
+  ManualClock clock;
+  InProcessBackend q(limits, clock);
+  EXPECT_THAT(q.decide("", "api_calls", 1), HasError(Errc::validation_failed));
+}
+
+TEST(InProcessBackend, UnlimitedCountsButNeverDenies) {
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::counter(kUnlimited));
+  ManualClock clock;
+  InProcessBackend q(limits, clock);
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(q.decide("ent", "api_calls", 1)->allowed());
+  auto o = q.decide("ent", "api_calls", 0);
+  ASSERT_THAT(o, IsOk());
+  EXPECT_EQ(o->used, 5000);
+  EXPECT_EQ(o->limit, kUnlimited);
+  EXPECT_FALSE(o->warning);
+}
+
+TEST(InProcessBackend, AnchoredPeriodsFollowTheAnchorNotTheFirstUse) {
+  InMemoryLimitSource limits;
+  ManualClock clock;
+  Policy p = Policy::counter(2, std::chrono::seconds{100});
+  p.anchor = clock.now() - std::chrono::seconds{90};
+  limits.set_default("api_calls", p);
+  InProcessBackend q(limits, clock);
+  auto o = q.decide("t1", "api_calls", 1);
+  ASSERT_THAT(o, IsOk());
+  EXPECT_EQ(o->reset, clock.now() + std::chrono::seconds{10});
+  EXPECT_TRUE(q.decide("t1", "api_calls", 1)->allowed());
+  EXPECT_FALSE(q.decide("t1", "api_calls", 1)->allowed());
+  clock.advance(std::chrono::seconds{10});
+  EXPECT_TRUE(q.decide("t1", "api_calls", 1)->allowed());
+}
+
+TEST(InProcessBackend, ChangingAMetersKindStartsItAfresh) {
+  InMemoryLimitSource limits;
+  ManualClock clock;
+  limits.set_default("m", Policy::counter(3));
+  InProcessBackend q(limits, clock);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.decide("t1", "m", 1)->allowed());
+  limits.set_default("m", Policy::gauge(3));
+  ASSERT_THAT(q.set_gauge("t1", "m", 2), IsOk());
+  EXPECT_TRUE(q.decide("t1", "m", 1)->allowed());
+  EXPECT_FALSE(q.decide("t1", "m", 1)->allowed());
+}
+
+// W5's shape at test size: many tenants, two threads interleaved, exact per tenant.
+TEST(InProcessBackend, TwoThreadsAreExactPerTenant) {
+  InMemoryLimitSource limits;
+  limits.set_default("requests", Policy::fixed_window(100, std::chrono::seconds{3600}));
+  ManualClock clock;
+  InProcessBackend q(limits, clock);
+  constexpr int kTenants = 20;
+  std::vector<std::string> keys;
+  for (int i = 0; i < kTenants; ++i) keys.push_back("t" + std::to_string(i));
+  std::vector<std::atomic<int>> allowed(kTenants);
+  auto run = [&](int offset) {
+    for (int i = offset; i < kTenants * 300; i += 2) {
+      const int id = (i * 7) % kTenants;
+      if (q.decide(keys[id], "requests", 1)->allowed()) allowed[id].fetch_add(1);
+    }
+  };
+  std::thread a(run, 0), b(run, 1);
+  a.join();
+  b.join();
+  for (int i = 0; i < kTenants; ++i) EXPECT_EQ(allowed[i].load(), 100) << keys[i];
+}
+
+TEST(InProcessBackend, ManyTenantsGrowTheTableWithoutLosingCounts) {
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::counter(2));
+  ManualClock clock;
+  InProcessBackend q(limits, clock);
+  for (int round = 0; round < 3; ++round) {
+    int allowed = 0;
+    for (int i = 0; i < 5000; ++i)
+      if (q.decide("tenant-" + std::to_string(i), "api_calls", 1)->allowed()) ++allowed;
+    EXPECT_EQ(allowed, round < 2 ? 5000 : 0);
+  }
+}
+
+TEST(CoarseClock, IsCloseToTheSystemClock) {
+  const auto coarse = coarse_clock().now();
+  const auto precise = system_clock().now();
+  EXPECT_LT(std::chrono::abs(precise - coarse), std::chrono::milliseconds{50});
+}
+
+}  // namespace
+}  // namespace tenantkit::quota

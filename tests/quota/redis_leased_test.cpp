@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// Several LeasedBackends (one per simulated process, each with its own connection pool) on one
+// Redis: never more than the limit in total, and once every engine has been denied nothing is
+// stranded, so the total is exactly the limit and Redis's count equals what was allowed.
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tenantkit/quota/redis/leased.hpp>
+#include <tenantkit/testing/matchers.hpp>
+
+namespace tenantkit::quota::redis {
+namespace {
+
+using testing::IsOk;
+
+TEST(LeasedBackend, EnginesSharingATenantNeverOvershootAndStrandNothing) {
+  const char* url = std::getenv("TK_TEST_REDIS_URL");
+  if (url == nullptr || *url == '\0') GTEST_SKIP() << "TK_TEST_REDIS_URL is not set";
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::counter(5000));
+  const std::string prefix = "tkl:" + std::to_string(std::random_device{}()) + ":";
+  constexpr int kEngines = 4;
+  std::vector<std::unique_ptr<RedisBackend>> redis;
+  std::vector<std::unique_ptr<LeasedBackend>> engines;
+  for (int i = 0; i < kEngines; ++i) {
+    auto r = open_backend({.url = url, .pool_size = 1, .key_prefix = prefix}, limits);
+    ASSERT_THAT(r, IsOk());
+    redis.push_back(std::move(*r));
+    engines.push_back(std::make_unique<LeasedBackend>(*redis.back(), limits, coarse_clock(),
+                                                      LeaseOptions{.max_lease = 500}));
+  }
+  std::atomic<int> allowed{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kEngines; ++i) {
+    threads.emplace_back([&, i] {
+      int denied_in_a_row = 0;
+      for (int n = 0; n < 20'000 && denied_in_a_row < 20; ++n) {
+        auto o = engines[i]->decide("shared", "api_calls", 1);
+        if (!o) {
+          errors.fetch_add(1);
+          return;
+        }
+        if (o->allowed()) {
+          allowed.fetch_add(1);
+          denied_in_a_row = 0;
+        } else {
+          ++denied_in_a_row;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(allowed.load(), 5000);
+  for (auto& e : engines) ASSERT_THAT(e->return_leases(), IsOk());
+  auto peek = redis[0]->decide("shared", "api_calls", 0);
+  ASSERT_THAT(peek, IsOk());
+  EXPECT_EQ(peek->used, 5000);
+}
+
+TEST(LeasedBackend, UnusedUnitsGoBackToRedis) {
+  const char* url = std::getenv("TK_TEST_REDIS_URL");
+  if (url == nullptr || *url == '\0') GTEST_SKIP() << "TK_TEST_REDIS_URL is not set";
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::counter(10'000));
+  const std::string prefix = "tkl:" + std::to_string(std::random_device{}()) + ":";
+  auto r = open_backend({.url = url, .key_prefix = prefix}, limits);
+  ASSERT_THAT(r, IsOk());
+  LeasedBackend leased(**r, limits);
+  auto first = leased.decide("t1", "api_calls", 1);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->used, 1);
+  auto counted = (*r)->decide("t1", "api_calls", 0);
+  ASSERT_THAT(counted, IsOk());
+  EXPECT_GT(counted->used, 1);  // a lease is counted in Redis at once
+  ASSERT_THAT(leased.return_leases(), IsOk());
+  auto after = (*r)->decide("t1", "api_calls", 0);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(after->used, 1);
+}
+
+}  // namespace
+}  // namespace tenantkit::quota::redis

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// RedisBackend against a private redis-server this test starts on a free port, kills in the
+// middle of a run and restarts: fail-closed answers unavailable, fail-open allows and adds its
+// local count once Redis is back, neither hangs. Also decide_many's pipelined exactness.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tenantkit/quota/redis/backend.hpp>
+#include <tenantkit/testing/matchers.hpp>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace tenantkit::quota::redis {
+namespace {
+
+using testing::HasError;
+using testing::IsOk;
+using namespace std::chrono_literals;
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A throwaway redis-server; stopped (SIGKILL) by kill() and by the destructor.
+class PrivateRedis {
+ public:
+  PrivateRedis() : port_(free_port()) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tk-quota-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
+    std::filesystem::create_directories(dir_);
+  }
+  ~PrivateRedis() {
+    kill();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  static bool available() { return std::filesystem::exists("/usr/bin/redis-server"); }
+
+  bool start() {
+    const std::string cmd = "redis-server --port " + std::to_string(port_) +
+                            " --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --dir " +
+                            dir_.string() + " --pidfile " + pidfile() + " --logfile " +
+                            (dir_ / "redis.log").string();
+    if (std::system(cmd.c_str()) != 0) return false;
+    for (int i = 0; i < 100; ++i) {
+      std::ifstream pid(pidfile());
+      if (pid >> pid_) {
+        const std::string ping = "redis-cli -p " + std::to_string(port_) + " ping >/dev/null 2>&1";
+        if (std::system(ping.c_str()) == 0) return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  void kill() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      for (int i = 0; i < 100 && ::kill(pid_, 0) == 0; ++i) std::this_thread::sleep_for(10ms);
+      pid_ = 0;
+      std::filesystem::remove(pidfile());
+    }
+  }
+
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+
+ private:
+  std::string pidfile() const { return (dir_ / "redis.pid").string(); }
+  int port_;
+  pid_t pid_ = 0;
+  std::filesystem::path dir_;
+};
+
+class RedisOutage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!PrivateRedis::available()) GTEST_SKIP() << "redis-server is not installed";
+    ASSERT_TRUE(redis_.start());
+    limits_.set_default("api_calls", Policy::counter(1000));
+  }
+
+  std::unique_ptr<RedisBackend> open(FailurePolicy policy) {
+    auto r = open_backend({.url = redis_.url(),
+                           .pool_size = 2,
+                           .connect_timeout = 200ms,
+                           .command_timeout = 200ms,
+                           .retry_backoff = 50ms,
+                           .on_unavailable = policy},
+                          limits_);
+    EXPECT_THAT(r, IsOk());
+    return r ? std::move(*r) : nullptr;
+  }
+
+  PrivateRedis redis_;
+  InMemoryLimitSource limits_;
+};
+
+TEST_F(RedisOutage, FailClosedAnswersUnavailableQuicklyAndRecovers) {
+  auto q = open(FailurePolicy::fail_closed);
+  ASSERT_NE(q, nullptr);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(q->decide("t1", "api_calls", 1)->allowed());
+  redis_.kill();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i)
+    EXPECT_THAT(q->decide("t1", "api_calls", 1), HasError(Errc::unavailable));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  ASSERT_TRUE(redis_.start());
+  std::this_thread::sleep_for(100ms);  // past retry_backoff
+  auto o = q->decide("t1", "api_calls", 1);
+  ASSERT_THAT(o, IsOk());
+  EXPECT_TRUE(o->allowed());
+  EXPECT_EQ(o->used, 1);  // the restarted server has no state (no persistence)
+}
+
+TEST_F(RedisOutage, FailOpenAllowsCountsLocallyAndReconciles) {
+  auto q = open(FailurePolicy::fail_open);
+  ASSERT_NE(q, nullptr);
+  ASSERT_TRUE(q->decide("t1", "api_calls", 5)->allowed());
+  redis_.kill();
+  for (int i = 0; i < 7; ++i) {
+    auto o = q->decide("t1", "api_calls", 1);
+    ASSERT_THAT(o, IsOk());
+    EXPECT_TRUE(o->allowed());
+  }
+  ASSERT_TRUE(redis_.start());
+  std::this_thread::sleep_for(100ms);
+  auto o = q->decide("t1", "api_calls", 1);
+  ASSERT_THAT(o, IsOk());
+  EXPECT_EQ(o->used, 8);  // 7 counted while away + this one
+}
+
+TEST_F(RedisOutage, PipelinedDecisionsAreExactAndSurviveAnOutage) {
+  auto q = open(FailurePolicy::fail_closed);
+  ASSERT_NE(q, nullptr);
+  limits_.set_default("requests", Policy::fixed_window(100, 3600s));
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10; ++i) keys.push_back("t" + std::to_string(i));
+  std::vector<Request> reqs;
+  for (int i = 0; i < 3000; ++i) reqs.push_back({keys[(i * 7) % 10], "requests", 1});
+  std::vector<int> allowed(10, 0);
+  q->decide_many(
+      reqs,
+      [&](std::size_t i, const Result<Outcome>& r) {
+        ASSERT_THAT(r, IsOk());
+        if (r->allowed()) ++allowed[(i * 7) % 10];
+      },
+      64);
+  for (int a : allowed) EXPECT_EQ(a, 100);
+
+  redis_.kill();
+  std::vector<Result<Outcome>> out(200, Error{Errc::internal});
+  const auto t0 = std::chrono::steady_clock::now();
+  q->decide_many(std::span(reqs).first(200), out, 64);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  for (const auto& r : out) EXPECT_THAT(r, HasError(Errc::unavailable));
+}
+
+TEST_F(RedisOutage, ScriptIsReloadedAfterScriptFlush) {
+  auto q = open(FailurePolicy::fail_closed);
+  ASSERT_NE(q, nullptr);
+  ASSERT_TRUE(q->decide("t1", "api_calls", 1)->allowed());
+  const std::string flush = "redis-cli -u " + redis_.url() + " SCRIPT FLUSH >/dev/null";
+  ASSERT_EQ(std::system(flush.c_str()), 0);
+  auto o = q->decide("t1", "api_calls", 1);
+  ASSERT_THAT(o, IsOk());
+  EXPECT_EQ(o->used, 2);
+}
+
+}  // namespace
+}  // namespace tenantkit::quota::redis
