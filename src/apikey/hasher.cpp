@@ -12,6 +12,19 @@ bool hash_equal(const KeyHash& a, const KeyHash& b) noexcept {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string hash_to_hex(const KeyHash& h) {
+  std::string out(h.size() * 2, '\0');
+  sodium_bin2hex(out.data(), out.size() + 1, h.data(), h.size());
+  return out;
+}
+
+bool hash_matches(const KeyHash& h, std::string_view stored_hex) noexcept {
+  if (stored_hex.size() != h.size() * 2) return false;
+  std::array<char, 65> mine{};
+  sodium_bin2hex(mine.data(), mine.size(), h.data(), h.size());
+  return constant_time_equal(std::string_view(mine.data(), 64), stored_hex);
+}
+
 Result<KeyHasher> KeyHasher::create(std::vector<Pepper> peppers) {
   if (sodium_init() < 0) return Error{Errc::internal, "libsodium failed to initialise"};
   if (peppers.empty())

@@ -12,20 +12,19 @@ void LastUsedRecorder::Slot::touch(Timestamp at) noexcept {
   }
 }
 
-LastUsedRecorder::LastUsedRecorder(KeyStore& store, const Clock& clock,
+LastUsedRecorder::LastUsedRecorder(storage::ApiKeyStore& store, const Clock& clock,
                                    std::chrono::seconds interval)
     : store_(store), clock_(clock), interval_(interval), last_flush_(clock.now()) {}
 
-std::shared_ptr<LastUsedRecorder::Slot> LastUsedRecorder::slot(const TenantId& tenant,
-                                                               const ApiKeyId& id) {
+std::shared_ptr<LastUsedRecorder::Slot> LastUsedRecorder::slot(const ApiKeyId& id) {
   std::lock_guard lock(mutex_);
   auto& s = slots_[id.str()];
-  if (!s) s = std::make_shared<Slot>(tenant, id);
+  if (!s) s = std::make_shared<Slot>(id);
   return s;
 }
 
 Result<std::size_t> LastUsedRecorder::flush() {
-  std::vector<LastUsed> batch;
+  std::vector<std::pair<ApiKeyId, Timestamp>> batch;
   std::vector<std::shared_ptr<Slot>> taken;
   {
     std::lock_guard lock(mutex_);
@@ -33,8 +32,7 @@ Result<std::size_t> LastUsedRecorder::flush() {
     for (auto it = slots_.begin(); it != slots_.end();) {
       const std::int64_t us = it->second->pending_us_.exchange(0, std::memory_order_relaxed);
       if (us != 0) {
-        batch.push_back(
-            {it->second->tenant_, it->second->id_, Timestamp{std::chrono::microseconds{us}}});
+        batch.emplace_back(it->second->id_, Timestamp{std::chrono::microseconds{us}});
         taken.push_back(it->second);
       }
       if (us == 0 && it->second.use_count() == 1) {
@@ -48,7 +46,7 @@ Result<std::size_t> LastUsedRecorder::flush() {
   auto written = store_.record_last_used(batch);
   if (!written) {
     // Put the times back so the next flush retries them (touch keeps the later of both).
-    for (std::size_t i = 0; i < batch.size(); ++i) taken[i]->touch(batch[i].at);
+    for (std::size_t i = 0; i < batch.size(); ++i) taken[i]->touch(batch[i].second);
     return written.error();
   }
   return batch.size();

@@ -7,7 +7,7 @@
 
 namespace tenantkit::apikey {
 
-Verifier::Verifier(KeyStore& store, const KeyHasher& hasher, RevocationFeed& feed,
+Verifier::Verifier(storage::ApiKeyStore& store, const KeyHasher& hasher, RevocationFeed& feed,
                    const Clock& clock, LastUsedRecorder* recorder, CacheOptions cache)
     : store_(store),
       hasher_(hasher),
@@ -44,23 +44,26 @@ Result<std::shared_ptr<const VerifiedKey>> Verifier::verify(std::string_view pre
   auto found = store_.find_by_prefix(parsed->prefix);
   if (!found) return found.error();
   if (!*found) return Error{Errc::unauthorized, "unknown API key"};
-  const Record& rec = **found;
-  const auto expected = hasher_.hash(presented, rec.pepper_version);
+  const storage::ApiKey& rec = **found;
+  const auto expected =
+      rec.pepper_version > 0
+          ? hasher_.hash(presented, static_cast<std::uint32_t>(rec.pepper_version))
+          : std::nullopt;
   // A record hashed under a pepper no longer configured cannot be checked: it is dead.
-  if (!expected || !hash_equal(*expected, rec.hash))
+  if (!expected || !hash_matches(*expected, rec.hash))
     return Error{Errc::unauthorized, "unknown API key"};
   if (rec.revoked_at) return Error{Errc::unauthorized, "API key revoked"};
   if (rec.expires_at && now >= *rec.expires_at) return Error{Errc::unauthorized, "API key expired"};
 
   auto key = std::make_shared<VerifiedKey>();
   key->id = rec.id;
-  key->tenant = rec.tenant;
+  key->tenant = rec.org;
   key->created_by = rec.created_by;
   key->prefix = rec.prefix;
   key->scopes = rec.scopes;
   key->expires_at = rec.expires_at;
   if (recorder_) {
-    key->last_used = recorder_->slot(rec.tenant, rec.id);
+    key->last_used = recorder_->slot(rec.id);
     key->last_used->touch(now);
   }
   std::shared_ptr<const VerifiedKey> frozen = std::move(key);

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,13 @@ using KeyHash = std::array<std::uint8_t, 32>;
 
 /// Constant-time equality of two hashes (sodium_memcmp).
 bool hash_equal(const KeyHash& a, const KeyHash& b) noexcept;
+
+/// The stored form of a hash: 64 lower-case hex characters (storage records keep text).
+std::string hash_to_hex(const KeyHash& h);
+
+/// Constant-time comparison of `h` with a stored hex hash; false when `stored_hex` is malformed.
+/// Never allocates.
+bool hash_matches(const KeyHash& h, std::string_view stored_hex) noexcept;
 
 /// One pepper and its version.
 struct Pepper {

@@ -20,8 +20,10 @@
 
 #include <tenantkit/apikey/hasher.hpp>
 #include <tenantkit/apikey/last_used.hpp>
-#include <tenantkit/apikey/record.hpp>
 #include <tenantkit/apikey/revocation.hpp>
+#include <tenantkit/apikey/scopes.hpp>
+#include <tenantkit/core/ids.hpp>
+#include <tenantkit/core/time.hpp>
 
 namespace tenantkit::apikey {
 
