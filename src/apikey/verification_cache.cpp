@@ -8,7 +8,7 @@ namespace tenantkit::apikey {
 VerificationCache::VerificationCache(CacheOptions options)
     : options_(options), per_shard_((options.capacity + kShards - 1) / kShards) {}
 
-std::shared_ptr<const VerifiedKey> VerificationCache::find(const KeyHash& digest,
+std::shared_ptr<const VerifiedKey> VerificationCache::find(const CacheDigest& digest,
                                                            std::uint64_t generation,
                                                            Timestamp now) noexcept {
   if (per_shard_ == 0 || generation == RevocationFeed::kUnknown) return nullptr;
@@ -25,7 +25,7 @@ std::shared_ptr<const VerifiedKey> VerificationCache::find(const KeyHash& digest
   return e.key;
 }
 
-void VerificationCache::insert(const KeyHash& digest, std::shared_ptr<const VerifiedKey> key,
+void VerificationCache::insert(const CacheDigest& digest, std::shared_ptr<const VerifiedKey> key,
                                std::uint64_t generation, Timestamp now) {
   if (per_shard_ == 0 || generation == RevocationFeed::kUnknown || !key) return;
   Timestamp expires = now + std::chrono::duration_cast<std::chrono::microseconds>(options_.ttl);

@@ -18,11 +18,15 @@ Verifier::Verifier(storage::ApiKeyStore& store, const KeyHasher& hasher, Revocat
   system_random().fill(std::as_writable_bytes(std::span(cache_key_)));
 }
 
-KeyHash Verifier::digest(std::string_view presented) const noexcept {
-  KeyHash out{};
-  crypto_generichash(out.data(), out.size(),
-                     reinterpret_cast<const unsigned char*>(presented.data()), presented.size(),
-                     cache_key_.data(), cache_key_.size());
+CacheDigest Verifier::digest(std::string_view presented) const noexcept {
+  // SipHash-x-2-4 (128-bit output) instead of the pepper's BLAKE2b: several times faster on the
+  // hot path, and as a keyed PRF with a secret per-process key it is still infeasible to forge a
+  // secret whose digest matches a cached one.
+  static_assert(crypto_shorthash_siphashx24_BYTES == sizeof(CacheDigest));
+  static_assert(crypto_shorthash_siphashx24_KEYBYTES == 16);
+  CacheDigest out{};
+  crypto_shorthash_siphashx24(out.data(), reinterpret_cast<const unsigned char*>(presented.data()),
+                              presented.size(), cache_key_.data());
   return out;
 }
 
@@ -31,7 +35,7 @@ Result<std::shared_ptr<const VerifiedKey>> Verifier::verify(std::string_view pre
   if (!parsed) return parsed.error();
 
   const Timestamp now = clock_.now();
-  const KeyHash d = digest(presented);
+  const CacheDigest d = digest(presented);
   // Read before the lookup: a revocation published while we talk to storage must not be masked.
   const std::uint64_t generation = feed_.generation();
   if (auto hit = cache_.find(d, generation, now)) {

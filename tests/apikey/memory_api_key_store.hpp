@@ -26,11 +26,11 @@ class MemoryApiKeyStore final : public storage::ApiKeyStore {
       if (n >= *max_keys) return Error{Errc::plan_limit_reached, "API key limit reached"};
     }
     if (keys_.contains(key.id.str())) return Error{Errc::conflict, "id taken"};
-    for (const auto& [id, k] : keys_)
-      if (k.prefix == key.prefix) return Error{Errc::conflict, "prefix taken"};
+    if (by_prefix_.contains(key.prefix)) return Error{Errc::conflict, "prefix taken"};
     storage::ApiKey stored = key;
     stored.org = org;
     keys_.emplace(key.id.str(), stored);
+    by_prefix_.emplace(key.prefix, key.id.str());
     return stored;
   }
   Result<storage::ApiKey> get(const OrgId& org, const ApiKeyId& id) override {
@@ -41,9 +41,9 @@ class MemoryApiKeyStore final : public storage::ApiKeyStore {
   }
   Result<std::optional<storage::ApiKey>> find_by_prefix(std::string_view prefix) override {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, k] : keys_)
-      if (k.prefix == prefix) return std::optional<storage::ApiKey>(k);
-    return std::optional<storage::ApiKey>();
+    const auto it = by_prefix_.find(prefix);
+    if (it == by_prefix_.end()) return std::optional<storage::ApiKey>();
+    return std::optional<storage::ApiKey>(keys_.at(it->second));
   }
   Result<Page<storage::ApiKey>> list(const OrgId& org, const PageRequest&) override {
     std::lock_guard lock(mutex_);
@@ -66,11 +66,11 @@ class MemoryApiKeyStore final : public storage::ApiKeyStore {
     auto it = keys_.find(old_id.str());
     if (it == keys_.end() || it->second.org != org) return Error{Errc::not_found, "no such key"};
     if (it->second.revoked_at || it->second.rotated_to) return Error{Errc::gone, "not rotatable"};
-    for (const auto& [id, k] : keys_)
-      if (k.prefix == successor.prefix) return Error{Errc::conflict, "prefix taken"};
+    if (by_prefix_.contains(successor.prefix)) return Error{Errc::conflict, "prefix taken"};
     storage::ApiKey next = successor;
     next.org = org;
     keys_.emplace(next.id.str(), next);
+    by_prefix_.emplace(next.prefix, next.id.str());
     it->second.rotated_to = next.id;
     it->second.expires_at =
         it->second.expires_at ? std::min(*it->second.expires_at, old_expires_at) : old_expires_at;
@@ -91,7 +91,8 @@ class MemoryApiKeyStore final : public storage::ApiKeyStore {
 
  private:
   std::mutex mutex_;
-  std::map<std::string, storage::ApiKey> keys_;
+  std::map<std::string, storage::ApiKey> keys_;              // by id
+  std::map<std::string, std::string, std::less<>> by_prefix_;  // prefix -> id
 };
 
 /// Forwards to another store, counting prefix lookups; `fail` makes every call `unavailable`.

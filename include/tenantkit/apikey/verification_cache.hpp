@@ -52,6 +52,11 @@ struct CacheOptions {
   std::chrono::seconds ttl{60};
 };
 
+/// Cache index of a presented secret: a 128-bit keyed PRF (SipHash-x-2-4 with a per-process
+/// random key), so neither the secret nor anything usable elsewhere is kept in memory, and a
+/// forged secret cannot be made to collide with a cached one without knowing the key.
+using CacheDigest = std::array<std::uint8_t, 16>;
+
 class VerificationCache {
  public:
   explicit VerificationCache(CacheOptions options = {});
@@ -60,13 +65,13 @@ class VerificationCache {
 
   /// The entry for `digest` if it is younger than its expiry and was cached under `generation`
   /// (a generation of RevocationFeed::kUnknown never hits). Never allocates.
-  std::shared_ptr<const VerifiedKey> find(const KeyHash& digest, std::uint64_t generation,
+  std::shared_ptr<const VerifiedKey> find(const CacheDigest& digest, std::uint64_t generation,
                                           Timestamp now) noexcept;
 
   /// Caches `key` under `generation` (read BEFORE the storage lookup that produced `key`, so a
   /// revocation racing with the lookup invalidates the entry). Evicts the oldest entries of the
   /// shard when full.
-  void insert(const KeyHash& digest, std::shared_ptr<const VerifiedKey> key,
+  void insert(const CacheDigest& digest, std::shared_ptr<const VerifiedKey> key,
               std::uint64_t generation, Timestamp now);
 
   /// Entries currently held (including expired ones not yet evicted).
@@ -76,7 +81,7 @@ class VerificationCache {
  private:
   static constexpr std::size_t kShards = 16;
   struct DigestHash {
-    std::size_t operator()(const KeyHash& d) const noexcept {
+    std::size_t operator()(const CacheDigest& d) const noexcept {
       std::size_t h = 0;
       for (std::size_t i = 0; i < sizeof h; ++i) h = (h << 8) | d[i];
       return h;
@@ -90,11 +95,11 @@ class VerificationCache {
   };
   struct alignas(64) Shard {
     mutable std::mutex mutex;
-    std::unordered_map<KeyHash, Entry, DigestHash> map;
-    std::deque<std::pair<KeyHash, std::uint64_t>> order;  // insertion order, for eviction
+    std::unordered_map<CacheDigest, Entry, DigestHash> map;
+    std::deque<std::pair<CacheDigest, std::uint64_t>> order;  // insertion order, for eviction
     std::uint64_t next_seq = 0;
   };
-  Shard& shard_for(const KeyHash& d) noexcept { return shards_[d[31] % kShards]; }
+  Shard& shard_for(const CacheDigest& d) noexcept { return shards_[d[15] % kShards]; }
 
   CacheOptions options_;
   std::size_t per_shard_;

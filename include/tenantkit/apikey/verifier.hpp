@@ -37,7 +37,7 @@ class Verifier {
   const VerificationCache& cache() const noexcept { return cache_; }
 
  private:
-  KeyHash digest(std::string_view presented) const noexcept;
+  CacheDigest digest(std::string_view presented) const noexcept;
 
   storage::ApiKeyStore& store_;
   const KeyHasher& hasher_;
@@ -45,7 +45,7 @@ class Verifier {
   const Clock& clock_;
   LastUsedRecorder* recorder_;
   VerificationCache cache_;
-  std::array<std::uint8_t, 32> cache_key_{};  // per process: cache digests mean nothing elsewhere
+  std::array<std::uint8_t, 16> cache_key_{};  // per process: cache digests mean nothing elsewhere
 };
 
 }  // namespace tenantkit::apikey
