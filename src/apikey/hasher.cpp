@@ -58,6 +58,13 @@ Result<KeyHasher> KeyHasher::create(std::vector<Pepper> peppers) {
   return KeyHasher(std::move(entries), current);
 }
 
+std::vector<std::uint32_t> KeyHasher::versions() const {
+  std::vector<std::uint32_t> out;
+  for (const Entry& e : entries_) out.push_back(e.version);
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
 KeyHash KeyHasher::hash(std::string_view secret) const noexcept {
   return *hash(secret, current_);
 }

@@ -48,6 +48,9 @@ class KeyHasher {
   /// The version new hashes are made with: the highest configured.
   std::uint32_t current_version() const noexcept { return current_; }
 
+  /// Every configured version, newest first.
+  std::vector<std::uint32_t> versions() const;
+
   /// Hash of `secret` with the current pepper.
   KeyHash hash(std::string_view secret) const noexcept;
 
