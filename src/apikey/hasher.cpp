@@ -58,6 +58,10 @@ Result<KeyHasher> KeyHasher::create(std::vector<Pepper> peppers) {
   return KeyHasher(std::move(entries), current);
 }
 
+KeyHasher::~KeyHasher() {
+  for (Entry& e : entries_) sodium_memzero(e.key.data(), e.key.size());
+}
+
 std::vector<std::uint32_t> KeyHasher::versions() const {
   std::vector<std::uint32_t> out;
   for (const Entry& e : entries_) out.push_back(e.version);

@@ -45,6 +45,11 @@ class KeyHasher {
   /// version).
   static Result<KeyHasher> create(std::vector<Pepper> peppers);
 
+  KeyHasher(const KeyHasher&) = default;
+  KeyHasher& operator=(const KeyHasher&) = default;
+  /// Wipes the pepper keys.
+  ~KeyHasher();
+
   /// The version new hashes are made with: the highest configured.
   std::uint32_t current_version() const noexcept { return current_; }
 
