@@ -113,7 +113,7 @@ std::string Metrics::render() const {
   }
   out +=
       "# HELP http_request_duration_seconds Time from a request fully read to its response "
-      "written, by route pattern.\n"
+      "ready, by route pattern.\n"
       "# TYPE http_request_duration_seconds histogram\n";
   for (std::size_t r = 0; r < labels_.size(); ++r) {
     const RouteStats& s = stats_[r];

@@ -4,7 +4,6 @@
 #include <exception>
 
 #include "http/problem.hpp"
-#include "steps/access_log.hpp"
 #include "steps/request_id.hpp"
 #include "steps/security_headers.hpp"
 
@@ -74,12 +73,11 @@ Response reject(App& app, RequestContext& ctx, const Error& error, unsigned stat
   return res;
 }
 
-void record_request(App& app, const RequestContext& ctx, unsigned status, std::size_t body_bytes) {
+void observe_request(App& app, const RequestContext& ctx, unsigned status) {
   const std::size_t slot =
       ctx.route_index == RequestContext::kUnmatched ? app.metrics().unmatched() : ctx.route_index;
   app.metrics().observe(slot, ctx.request.method(), status,
                         std::chrono::steady_clock::now() - ctx.start);
-  log_access(app.logger(), ctx, status, body_bytes);
 }
 
 }  // namespace tenantkit::server

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The transport-free request pipeline (Beast's handle_request, apart from I/O):
 //   request id -> CORS preflight -> route (404 / 405) -> the route's steps -> handler,
-// then finish_response() (X-Request-Id, security headers, CORS) and, after the write,
-// record_request() (metrics, access log). handle() blocks: the connection runs it on the pool.
+// then finish_response() (X-Request-Id, security headers, CORS); observe_request() (metrics)
+// before the write and log_access() after it. handle() blocks: the connection runs it on the pool.
 #pragma once
 
 #include <cstddef>
@@ -24,7 +24,7 @@ void finish_response(const App& app, const RequestContext& ctx, Response& res);
 /// request id and returns the finished problem response.
 Response reject(App& app, RequestContext& ctx, const Error& error, unsigned status);
 
-/// After the response went out (or failed to): metrics and the access log.
-void record_request(App& app, const RequestContext& ctx, unsigned status, std::size_t body_bytes);
+/// Counts the answered request in the metrics (route pattern, method, status, duration so far).
+void observe_request(App& app, const RequestContext& ctx, unsigned status);
 
 }  // namespace tenantkit::server

@@ -5,6 +5,7 @@
 
 #include "http/pipeline.hpp"
 #include "net/offload.hpp"
+#include "steps/access_log.hpp"
 
 namespace tenantkit::server {
 namespace {
@@ -117,10 +118,11 @@ net::awaitable<void> run_http_session(Listener& listener, std::shared_ptr<Connec
     res.prepare_payload();
     const unsigned status = res.result_int();
     const std::size_t bytes = res.body().size();
+    observe_request(app, ctx, status);
     stream.expires_after(kWriteTimeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kAwait);
     app.metrics().request_finished();
-    record_request(app, ctx, status, bytes);
+    log_access(app.logger(), ctx, status, bytes);
     if (wec || !keep_alive) break;
   }
 
