@@ -189,6 +189,23 @@ TEST_F(ServerTest, ValidJsonIsEchoedAndUnknownFieldsIgnored) {
   EXPECT_EQ(body_of(res), (json::object{{"name", "ann"}, {"count", 3}, {"tags", {"a"}}}));
 }
 
+TEST_F(ServerTest, ExpectContinueGets100BeforeTheBody) {
+  Client c;
+  ASSERT_FALSE(c.connect(srv_.port()));
+  const std::string body = R"({"name":"cont","count":1})";
+  ASSERT_FALSE(
+      c.send_raw("POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 "Expect: 100-continue\r\nContent-Length: " +
+                 std::to_string(body.size()) + "\r\n\r\n"));
+  auto [ec1, cont] = c.read();
+  ASSERT_FALSE(ec1) << ec1.message();
+  EXPECT_EQ(cont.result_int(), 100u);
+  ASSERT_FALSE(c.send_raw(body));
+  auto [ec2, res] = c.read();
+  ASSERT_FALSE(ec2) << ec2.message();
+  EXPECT_EQ(res.result_int(), 200u) << res.body();
+}
+
 TEST_F(ServerTest, ValidRequestIdIsEchoed) {
   for (std::string id : {std::string("abc-123"), std::string("a.b:c-D9"), std::string(128, 'r')}) {
     auto req = make_request(http::verb::get, "/health");

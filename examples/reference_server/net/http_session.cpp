@@ -2,6 +2,10 @@
 #include "net/http_session.hpp"
 
 #include <optional>
+#include <tuple>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
 
 #include "http/pipeline.hpp"
 #include "net/offload.hpp"
@@ -72,7 +76,16 @@ net::awaitable<void> run_http_session(Listener& listener, std::shared_ptr<Connec
     parser.body_limit(cfg.max_body_bytes);
     // One deadline for the whole request: a client trickling bytes cannot extend it.
     stream.expires_after(cfg.read_timeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kAwait);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kAwait);
+    // curl and others wait for "100 Continue" before sending a body; say it once the head passed
+    // its limits (a too-large Content-Length already failed above with body_limit).
+    if (!ec && !parser.is_done() &&
+        beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+      std::tie(ec, n) = co_await http::async_write(stream, cont, kAwait);
+    }
+    if (!ec && !parser.is_done())
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kAwait);
     if (listener.stopping() && ec) break;
 
     conn->phase = Connection::Phase::busy;
