@@ -401,7 +401,7 @@ TEST(ServerReadyTest, NotReadyNamesFailingAndHungChecks) {
   EXPECT_THAT(detail, HasSubstr("redis"));
   EXPECT_THAT(detail, HasSubstr("search (timed out)"));
   EXPECT_THAT(detail, Not(HasSubstr("database")));
-  EXPECT_LT(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::milliseconds(1500));  // the hung check is not waited out
 }
 
 TEST(ServerLimitsTest, SlowlorisIsCutOffWhileOthersAreServed) {
@@ -430,7 +430,7 @@ TEST(ServerLimitsTest, SlowlorisIsCutOffWhileOthersAreServed) {
   slow.join();
   EXPECT_TRUE(cut_off);
   EXPECT_GE(cut_after, std::chrono::milliseconds(800));
-  EXPECT_LT(cut_after, std::chrono::milliseconds(2500));  // 100+ bytes would take 20 s
+  EXPECT_LT(cut_after, std::chrono::milliseconds(4000));  // 100+ bytes would take 20 s
 }
 
 TEST(ServerLimitsTest, ConnectionsPastTheCapAreClosedAtAccept) {
@@ -464,7 +464,7 @@ TEST(ServerLimitsTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto closed = cl.wait_for_close(std::chrono::seconds(4));
   EXPECT_EQ(closed, boost::asio::error::eof) << closed.message();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(2500));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(3500));
 }
 
 }  // namespace
