@@ -296,7 +296,8 @@ TEST_F(ServerTest, MetricsCountByRoutePatternWithHistogram) {
 TEST_F(ServerTest, GarbageBytesGet400ThenClose) {
   Client c;
   ASSERT_FALSE(c.connect(srv_.port()));
-  ASSERT_FALSE(c.send_raw(std::string("\x16\x03\x01\x02\x00 garbage \x01\x02\r\n\r\n", 22)));
+  static constexpr char kGarbage[] = "\x16\x03\x01\x02\x00 garbage \x01\x02\r\n\r\n";
+  ASSERT_FALSE(c.send_raw(std::string_view(kGarbage, sizeof kGarbage - 1)));
   auto [ec, res] = c.read();
   ASSERT_FALSE(ec) << ec.message();
   expect_problem(res, 400, "bad_request");
