@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "net/http_session.hpp"
+
+#include <optional>
+#include <tuple>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+
+#include "http/pipeline.hpp"
+#include "net/offload.hpp"
+#include "steps/access_log.hpp"
+
+namespace tenantkit::server {
+namespace {
+
+struct Rejection {
+  Error error;
+  unsigned status;
+};
+
+// Parse failures we answer; timeouts, resets and EOF are closed silently (nobody to answer).
+std::optional<Rejection> rejection_for(const beast::error_code& ec) {
+  if (ec == http::error::body_limit)
+    return Rejection{{Errc::payload_too_large, "request body exceeds the configured limit"}, 413};
+  if (ec == http::error::header_limit)
+    return Rejection{{Errc::bad_request, "request header fields too large"}, 431};
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == http::error::need_more || ec == http::error::need_buffer)
+    return std::nullopt;
+  if (ec.category() == http::make_error_code(http::error::bad_target).category())
+    return Rejection{{Errc::bad_request, "malformed HTTP request"}, 400};
+  return std::nullopt;
+}
+
+// After answering an error with Connection: close, read and discard what the client is still
+// sending for a moment, so closing with unread data does not reset the connection before the
+// client has read our response (nginx's lingering close).
+net::awaitable<void> lingering_close(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  char sink[8192];
+  std::size_t total = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (total < (std::size_t{16} << 20)) {
+    auto [rec, n] = co_await stream.async_read_some(net::buffer(sink), kAwait);
+    if (rec) break;
+    total += n;
+  }
+}
+
+}  // namespace
+
+net::awaitable<void> run_http_session(Listener& listener, std::shared_ptr<Connection> conn) {
+  App& app = listener.app();
+  const Config& cfg = app.config();
+  beast::tcp_stream& stream = conn->stream;
+  beast::flat_buffer buffer;
+  bool first = true;
+  bool linger = false;
+
+  while (!listener.stopping()) {
+    conn->phase = Connection::Phase::idle;
+    // Between requests the idle timeout applies; the read timeout starts with the first byte.
+    if (buffer.size() == 0) {
+      stream.expires_after(first ? cfg.read_timeout : cfg.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kAwait);
+      if (ec) break;
+      buffer.commit(n);
+    }
+    first = false;
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+    parser.body_limit(cfg.max_body_bytes);
+    // One deadline for the whole request: a client trickling bytes cannot extend it.
+    stream.expires_after(cfg.read_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kAwait);
+    // curl and others wait for "100 Continue" before sending a body; say it once the head passed
+    // its limits (a too-large Content-Length already failed above with body_limit).
+    if (!ec && !parser.is_done() &&
+        beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+      std::tie(ec, n) = co_await http::async_write(stream, cont, kAwait);
+    }
+    if (!ec && !parser.is_done())
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kAwait);
+    if (listener.stopping() && ec) break;
+
+    conn->phase = Connection::Phase::busy;
+    app.metrics().request_started();
+    RequestContext ctx;
+    Response res;
+    bool keep_alive = false;
+    unsigned version = 11;
+    if (ec) {
+      const auto rejection = rejection_for(ec);
+      if (!rejection) {
+        app.metrics().request_finished();
+        break;
+      }
+      // The head may be complete (413): keep method and target for the log and metrics.
+      if (parser.is_header_done()) {
+        version = parser.get().version();
+        (void)init_context(ctx, parser.release(), conn->ip);
+        ctx.request.body().clear();
+      } else {
+        ctx.client_ip = conn->ip;
+      }
+      res = co_await offload(app.pool(), [&app, &ctx, &rejection] {
+        return reject(app, ctx, rejection->error, rejection->status);
+      });
+      linger = true;
+    } else {
+      HttpRequest req = parser.release();
+      keep_alive = req.keep_alive();
+      version = req.version();
+      if (auto init = init_context(ctx, std::move(req), conn->ip); !init) {
+        const Error error = init.error();
+        res = co_await offload(app.pool(),
+                               [&app, &ctx, &error] { return reject(app, ctx, error, 400); });
+      } else {
+        res = co_await offload(app.pool(), [&app, &ctx] { return handle(app, ctx); });
+      }
+    }
+
+    keep_alive = keep_alive && !listener.stopping();
+    res.version(version);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    const unsigned status = res.result_int();
+    const std::size_t bytes = res.body().size();
+    observe_request(app, ctx, status);
+    stream.expires_after(kWriteTimeout);
+    auto [wec, wn] = co_await http::async_write(stream, res, kAwait);
+    app.metrics().request_finished();
+    log_access(app.logger(), ctx, status, bytes);
+    if (wec || !keep_alive) break;
+  }
+
+  if (linger) {
+    co_await lingering_close(stream);
+  } else {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  stream.close();
+}
+
+}  // namespace tenantkit::server

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// Listener: the accept loop, the registry of open connections and the graceful drain.
+// Internal to net/. Every member function runs on strand(), except end_session() (any thread).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+
+#include "app.hpp"
+#include "net/beast.hpp"
+
+namespace tenantkit::server {
+
+/// One client connection. `phase` is touched only on the stream's strand.
+struct Connection {
+  enum class Phase { idle, busy };  // idle: waiting for or reading a request; busy: answering
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  Phase phase = Phase::idle;
+  std::string ip;
+};
+
+class Listener {
+ public:
+  using Strand = net::strand<net::io_context::executor_type>;
+
+  /// Takes a bound, listening acceptor (whose executor is `strand`).
+  Listener(App& app, net::io_context& ioc, Strand strand, tcp::acceptor acceptor);
+
+  /// Accepts until shutdown(); runs on strand(). Connections past TK_MAX_CONNECTIONS are closed
+  /// at once (counted in http_connections_rejected_total).
+  net::awaitable<void> accept_loop();
+
+  /// Stops accepting, closes idle connections now, lets busy ones finish their response, and
+  /// force-closes whatever is left after TK_SHUTDOWN_GRACE_SECONDS. Idempotent. On strand().
+  void shutdown();
+
+  /// True once shutdown() began: sessions stop keeping connections alive.
+  bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
+
+  App& app() noexcept { return app_; }
+  Strand& strand() noexcept { return strand_; }
+
+ private:
+  void end_session(const std::shared_ptr<Connection>& conn);
+  void close_all(bool busy_too);
+
+  App& app_;
+  net::io_context& ioc_;
+  Strand strand_;
+  tcp::acceptor acceptor_;
+  net::steady_timer grace_timer_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;  // guards connections_: taken once per connection open/close, never per request
+  std::unordered_set<std::shared_ptr<Connection>> connections_;
+};
+
+}  // namespace tenantkit::server
