@@ -30,6 +30,10 @@ std::string_view to_string(SubscriptionState s) noexcept {
   }
 }
 
+std::ostream& operator<<(std::ostream& os, SubscriptionState s) {
+  return os << to_string(s);
+}
+
 std::optional<SubscriptionState> parse_subscription_state(std::string_view text) noexcept {
   for (S s : kAllSubscriptionStates)
     if (to_string(s) == text) return s;
@@ -96,8 +100,8 @@ Transition transition(SubscriptionState from, SubscriptionEvent event) noexcept 
 
     case SubscriptionEventKind::invoice_paid:
       switch (from) {
-        case S::none:
-          return reject(from, "invoice paid without a subscription");
+        case S::none:  // delivered before the subscription's events: it proves a live one
+          return allow(S::active);
         case S::incomplete_expired:
           return reject(from, "invoice paid for an expired subscription");
         case S::incomplete:
@@ -134,7 +138,7 @@ Transition transition(SubscriptionState from, SubscriptionEvent event) noexcept 
       }
 
     case SubscriptionEventKind::deleted:
-      if (from == S::none) return reject(from, "deleted without a subscription");
+      // From none too: a delete delivered before the rest of the history still ends it.
       if (from == S::incomplete_expired) return allow(from);
       return allow(S::canceled);
 

@@ -23,9 +23,9 @@ struct Row {
 const std::map<std::string, Row> kExpected = {
     {"none",
      {"incomplete",
+      "active",
       "-",
-      "-",
-      "-",
+      "canceled",
       {"incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid",
        "paused"}}},
     {"incomplete",

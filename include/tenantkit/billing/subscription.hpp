@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,8 @@ inline constexpr SubscriptionState kAllSubscriptionStates[kSubscriptionStateCoun
     SubscriptionState::paused};
 
 std::string_view to_string(SubscriptionState s) noexcept;
+/// Prints to_string(s) (GoogleTest, logs).
+std::ostream& operator<<(std::ostream& os, SubscriptionState s);
 /// Parses a wire spelling; nullopt when unknown.
 std::optional<SubscriptionState> parse_subscription_state(std::string_view text) noexcept;
 
@@ -71,8 +74,9 @@ struct Transition {
 };
 
 /// The transition table. A status report of the current state is always allowed (an update of
-/// other fields). From `none` any reported status is accepted, because the events that led
-/// there may be missing or still on the way. Terminal states accept only their own status and
+/// other fields). From `none` any reported status, a paid invoice (-> active) and a delete
+/// (-> canceled) are accepted, because the events that led there may be missing or still on
+/// the way. Terminal states accept only their own status and
 /// repeated deletes.
 Transition transition(SubscriptionState from, SubscriptionEvent event) noexcept;
 
