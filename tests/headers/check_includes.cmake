@@ -1,0 +1,18 @@
+# Fails when a public header (outside testing/) includes a third-party library other than
+# Boost.System: those belong in src/ (pimpl), so users do not inherit them.
+file(GLOB_RECURSE headers "${DIR}/tenantkit/*.hpp" "${DIR}/tenantkit/*.h")
+set(bad "")
+foreach(h IN LISTS headers)
+  if(h MATCHES "/tenantkit/testing/")
+    continue()
+  endif()
+  file(STRINGS "${h}" lines REGEX "#include <(sodium|soci|libpq|hiredis|openssl|sqlite3|boost/(asio|beast|json|url))")
+  if(lines)
+    list(APPEND bad "${h}: ${lines}")
+  endif()
+endforeach()
+if(bad)
+  string(REPLACE ";" "\n" bad "${bad}")
+  message(FATAL_ERROR "third-party includes in public headers:\n${bad}")
+endif()
+message(STATUS "public headers include no third-party library")
