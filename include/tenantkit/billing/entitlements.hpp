@@ -99,7 +99,7 @@ struct Overage {
       what;  ///< "seats", "workspaces", "api_calls", "ai_tokens", "api_key_scopes", "custom_roles".
   std::int64_t current = 0;  ///< How many exist.
   std::int64_t allowed = 0;  ///< How many the target allows (0 for a missing feature).
-  std::string message;       ///< "5 seats in use, the plan allows 3".
+  std::string message{};     ///< "5 seats in use, the plan allows 3".
   friend bool operator==(const Overage&, const Overage&) = default;
 };
 

@@ -29,19 +29,19 @@ enum class ProviderEventType : std::uint8_t {
 
 /// The fields of a provider event that billing uses. Empty strings mean "absent".
 struct ProviderEvent {
-  std::string id;    ///< "evt_…": the idempotency key.
-  std::string type;  ///< The provider's type string.
+  std::string id{};    ///< "evt_…": the idempotency key.
+  std::string type{};  ///< The provider's type string.
   ProviderEventType kind = ProviderEventType::unknown;
-  Timestamp created;                        ///< When the provider created the event (order key).
-  std::string customer_id;                  ///< "cus_…".
-  std::string subscription_id;              ///< "sub_…".
-  std::string org_id;                       ///< metadata.org_id.
-  std::string client_reference_id;          ///< checkout sessions only.
-  std::string plan;                         ///< metadata.plan.
-  std::string price_id;                     ///< The first subscription item's price id.
-  std::optional<SubscriptionState> status;  ///< subscription.* events.
-  std::optional<Timestamp> current_period_end;
-  std::optional<Timestamp> trial_end;
+  Timestamp created{};                        ///< When the provider created the event (order key).
+  std::string customer_id{};                  ///< "cus_…".
+  std::string subscription_id{};              ///< "sub_…".
+  std::string org_id{};                       ///< metadata.org_id.
+  std::string client_reference_id{};          ///< checkout sessions only.
+  std::string plan{};                         ///< metadata.plan.
+  std::string price_id{};                     ///< The first subscription item's price id.
+  std::optional<SubscriptionState> status{};  ///< subscription.* events.
+  std::optional<Timestamp> current_period_end{};
+  std::optional<Timestamp> trial_end{};
   bool cancel_at_period_end = false;
 };
 
@@ -59,9 +59,9 @@ std::optional<TenantId> named_tenant(const ProviderEvent& event);
 
 /// An audit entry the caller writes (action billing.plan_changed / billing.status_changed).
 struct AuditEffect {
-  std::string action;  ///< "billing.plan_changed" or "billing.status_changed".
-  std::string before;  ///< Plan id or status before.
-  std::string after;   ///< Plan id or status after.
+  std::string action{};  ///< "billing.plan_changed" or "billing.status_changed".
+  std::string before{};  ///< Plan id or status before.
+  std::string after{};   ///< Plan id or status after.
   friend bool operator==(const AuditEffect&, const AuditEffect&) = default;
 };
 
@@ -75,9 +75,9 @@ enum class ApplyDisposition : std::uint8_t {
 
 struct ApplyOutcome {
   ApplyDisposition disposition = ApplyDisposition::ignored;
-  Subscription next;                 ///< Equal to the input unless applied.
-  std::vector<AuditEffect> effects;  ///< Only when applied and the plan or status changed.
-  std::string reason;                ///< Why not applied.
+  Subscription next;                   ///< Equal to the input unless applied.
+  std::vector<AuditEffect> effects{};  ///< Only when applied and the plan or status changed.
+  std::string reason{};                ///< Why not applied.
 };
 
 /// How events map to plans: by `catalogue.find_by_price_id(provider, price_id)`, else by

@@ -15,7 +15,7 @@ namespace tenantkit::billing {
 /// An amount of one currency, e.g. 4900 minor units of "USD" = 49.00 USD.
 struct Money {
   std::int64_t minor_units = 0;  ///< Cents for USD/EUR, yen for JPY, fils for KWD.
-  std::string currency;          ///< Upper-case ISO 4217 alphabetic code, e.g. "EUR".
+  std::string currency{};        ///< Upper-case ISO 4217 alphabetic code, e.g. "EUR".
 
   friend bool operator==(const Money&, const Money&) = default;
 };

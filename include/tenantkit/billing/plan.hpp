@@ -97,20 +97,21 @@ class FeatureSet {
 
 /// A plan's recurring price.
 struct Price {
-  Money amount;                    ///< Per interval.
+  Money amount{};                  ///< Per interval.
   std::string interval = "month";  ///< "month" or "year".
   friend bool operator==(const Price&, const Price&) = default;
 };
 
 /// One plan of the catalogue.
 struct Plan {
-  std::string id;                                ///< "free", "pro", ...: [a-z0-9_-], 1..64.
-  std::string name;                              ///< Display name.
-  std::array<Limit, kMeterCount> limits{};       ///< Indexed by Meter.
-  FeatureSet features;                           ///< Granted features.
-  int trial_days = 0;                            ///< Trial offered at checkout; 0 = none.
-  std::optional<Price> price;                    ///< nullopt = free of charge.
-  std::map<std::string, std::string> price_ids;  ///< Provider -> price id ("stripe" -> "price_…").
+  std::string id{};                         ///< "free", "pro", ...: [a-z0-9_-], 1..64.
+  std::string name{};                       ///< Display name.
+  std::array<Limit, kMeterCount> limits{};  ///< Indexed by Meter.
+  FeatureSet features{};                    ///< Granted features.
+  int trial_days = 0;                       ///< Trial offered at checkout; 0 = none.
+  std::optional<Price> price{};             ///< nullopt = free of charge.
+  std::map<std::string, std::string>
+      price_ids{};  ///< Provider -> price id ("stripe" -> "price_…").
 
   Limit limit(Meter m) const noexcept { return limits[static_cast<std::size_t>(m)]; }
   bool has_feature(Feature f) const noexcept { return features.has(f); }
@@ -146,7 +147,7 @@ class PlanCatalogue {
 
  private:
   explicit PlanCatalogue(std::vector<Plan> plans) : plans_(std::move(plans)) {}
-  std::vector<Plan> plans_;
+  std::vector<Plan> plans_{};
   std::size_t free_index_ = 0;
 };
 
@@ -166,8 +167,8 @@ Result<PlanCatalogue> load_catalogue_file(const std::string& path);
 /// Per-tenant exceptions to the plan (a negotiated seat count, a feature granted by hand).
 struct TenantOverrides {
   std::array<std::optional<Limit>, kMeterCount> limits{};  ///< Set entries replace the plan's.
-  FeatureSet granted;                                      ///< Added to the plan's features.
-  FeatureSet revoked;                                      ///< Removed (wins over granted).
+  FeatureSet granted{};                                    ///< Added to the plan's features.
+  FeatureSet revoked{};                                    ///< Removed (wins over granted).
   bool empty() const noexcept;
 };
 

@@ -17,13 +17,13 @@ namespace tenantkit::billing {
 
 /// What a tenant may use right now.
 struct Entitlements {
-  std::string plan_id;  ///< The plan whose limits apply ("free" on fallback).
+  std::string plan_id{};  ///< The plan whose limits apply ("free" on fallback).
   SubscriptionState state = SubscriptionState::none;
   std::array<Limit, kMeterCount> limits{};  ///< Indexed by Meter.
-  FeatureSet features;
+  FeatureSet features{};
   /// When these entitlements stop being true without any event (end of a past_due grace
   /// period); nullopt = until the subscription changes. Caches must not serve them after it.
-  std::optional<Timestamp> valid_until;
+  std::optional<Timestamp> valid_until{};
 
   Limit limit(Meter m) const noexcept { return limits[static_cast<std::size_t>(m)]; }
   bool has_feature(Feature f) const noexcept { return features.has(f); }

@@ -27,8 +27,8 @@ struct CheckoutRequest {
 
 /// A hosted checkout page.
 struct CheckoutSession {
-  std::string id;   ///< "cs_…".
-  std::string url;  ///< Send the browser here.
+  std::string id{};   ///< "cs_…".
+  std::string url{};  ///< Send the browser here.
 };
 
 /// Input of create_portal_session().
@@ -39,19 +39,19 @@ struct PortalRequest {
 };
 
 struct PortalSession {
-  std::string url;
+  std::string url{};
 };
 
 /// A subscription as the provider reports it.
 struct ProviderSubscription {
-  std::string id;  ///< "sub_…".
+  std::string id{};  ///< "sub_…".
   std::string customer_id{};
   SubscriptionState status = SubscriptionState::none;
-  std::string price_id;
-  std::optional<Timestamp> current_period_end;
-  std::optional<Timestamp> trial_end;
+  std::string price_id{};
+  std::optional<Timestamp> current_period_end{};
+  std::optional<Timestamp> trial_end{};
   bool cancel_at_period_end = false;
-  std::map<std::string, std::string> metadata;  ///< org_id, plan.
+  std::map<std::string, std::string> metadata{};  ///< org_id, plan.
 };
 
 /// A payment provider. See the file comment for implementations.

@@ -82,16 +82,16 @@ Transition transition(SubscriptionState from, SubscriptionEvent event) noexcept;
 
 /// The tenant's billing record, as persisted.
 struct Subscription {
-  TenantId tenant;
+  TenantId tenant{};
   std::string plan_id = "free";  ///< Plan paid for (even if not entitled now).
   SubscriptionState state = SubscriptionState::none;
-  std::string customer_id;      ///< Provider customer ("cus_…"); may be empty.
-  std::string subscription_id;  ///< Provider subscription ("sub_…"); may be empty.
-  std::optional<Timestamp> current_period_end;
+  std::string customer_id{};      ///< Provider customer ("cus_…"); may be empty.
+  std::string subscription_id{};  ///< Provider subscription ("sub_…"); may be empty.
+  std::optional<Timestamp> current_period_end{};
   bool cancel_at_period_end = false;
-  std::optional<Timestamp> trial_end;
-  std::optional<Timestamp> past_due_since;  ///< When it entered past_due (grace start).
-  std::optional<Timestamp> last_event_at;   ///< `created` of the last applied event.
+  std::optional<Timestamp> trial_end{};
+  std::optional<Timestamp> past_due_since{};  ///< When it entered past_due (grace start).
+  std::optional<Timestamp> last_event_at{};   ///< `created` of the last applied event.
 
   friend bool operator==(const Subscription&, const Subscription&) = default;
 };

@@ -24,7 +24,7 @@ inline constexpr std::string_view kSignatureHeader = "Stripe-Signature";
 struct WebhookVerifierOptions {
   /// Accepted signing secrets ("whsec_…"); several during rotation. Required: at least one,
   /// none empty.
-  std::vector<Secret> secrets;
+  std::vector<Secret> secrets{};
   /// Largest accepted distance between the signed timestamp and now, both ways. Default 300 s
   /// (Stripe's); valid 1 s .. 1 day.
   std::chrono::seconds tolerance{300};

@@ -38,12 +38,12 @@ std::string_view to_string(WebhookDisposition d) noexcept;
 
 struct WebhookOutcome {
   WebhookDisposition disposition = WebhookDisposition::ignored;
-  std::string event_id;
-  std::string type;
-  std::optional<TenantId> tenant;
-  std::vector<AuditEffect> effects;  ///< To write to the tenant's audit log (actor "provider").
-  std::optional<Subscription> subscription;  ///< The stored state after the event, if known.
-  std::string note;                          ///< Why not applied.
+  std::string event_id{};
+  std::string type{};
+  std::optional<TenantId> tenant{};
+  std::vector<AuditEffect> effects{};  ///< To write to the tenant's audit log (actor "provider").
+  std::optional<Subscription> subscription{};  ///< The stored state after the event, if known.
+  std::string note{};                          ///< Why not applied.
 };
 
 /// References passed to WebhookHandler must outlive it.

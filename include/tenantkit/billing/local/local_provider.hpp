@@ -22,19 +22,19 @@ namespace tenantkit::billing {
 /// Options of LocalBillingProvider.
 struct LocalProviderOptions {
   /// Base of the URLs handed out, e.g. "http://127.0.0.1:8080". Required.
-  std::string public_url;
+  std::string public_url{};
   /// Secrets the emitted events are signed with (one v1 entry each). Required: non-empty; the
   /// webhook verifier must accept one of them.
-  std::vector<Secret> webhook_secrets;
+  std::vector<Secret> webhook_secrets{};
   /// Plans and their prices. Default: the built-in catalogue. Must outlive the provider.
   const PlanCatalogue* catalogue = &PlanCatalogue::builtin();
 };
 
 /// One event ready for the webhook path.
 struct SignedEvent {
-  std::string type;              ///< "checkout.session.completed", ...
-  std::string body;              ///< The raw JSON body.
-  std::string signature_header;  ///< The Stripe-Signature value.
+  std::string type{};              ///< "checkout.session.completed", ...
+  std::string body{};              ///< The raw JSON body.
+  std::string signature_header{};  ///< The Stripe-Signature value.
 };
 
 /// URL paths the service must route to complete_checkout() / portal actions.
