@@ -9,6 +9,8 @@ namespace json = boost::json;
 
 namespace {
 
+constexpr std::int64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+
 Error bad(std::string detail) {
   return Error{Errc::bad_request, std::move(detail)};
 }
@@ -38,7 +40,9 @@ const json::object* obj(const json::object* o, std::string_view key) {
 std::optional<Timestamp> unix_time(const json::object* o, std::string_view key) {
   if (!o) return std::nullopt;
   const json::value* v = o->if_contains(key);
-  if (v && v->is_int64()) return from_unix_seconds(v->get_int64());
+  // Bounded to years 1970..9999 so the conversion to microseconds cannot overflow.
+  if (v && v->is_int64() && v->get_int64() >= 0 && v->get_int64() <= kMaxUnixSeconds)
+    return from_unix_seconds(v->get_int64());
   return std::nullopt;
 }
 

@@ -76,7 +76,10 @@ Result<Money> parse_money(std::string_view amount, std::string_view currency) {
 
 std::string format_amount(const Money& m) {
   const int exponent = currency_exponent(m.currency);
-  std::string digits = std::to_string(m.minor_units < 0 ? -m.minor_units : m.minor_units);
+  // Through unsigned so that the magnitude of INT64_MIN is representable.
+  const std::uint64_t magnitude = m.minor_units < 0 ? 0 - static_cast<std::uint64_t>(m.minor_units)
+                                                    : static_cast<std::uint64_t>(m.minor_units);
+  std::string digits = std::to_string(magnitude);
   if (exponent > 0) {
     if (digits.size() <= static_cast<std::size_t>(exponent))
       digits.insert(0, static_cast<std::size_t>(exponent) + 1 - digits.size(), '0');

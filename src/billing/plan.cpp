@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <tenantkit/billing/plan.hpp>
+#include <tenantkit/core/config.hpp>
 
 namespace tenantkit::billing {
 
@@ -334,6 +335,21 @@ Result<PlanCatalogue> load_catalogue_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return parse_catalogue(text.str());
+}
+
+Result<PlanCatalogue> catalogue_from_config(const Config& config) {
+  auto catalogue = config.plans_file.empty() ? Result<PlanCatalogue>(PlanCatalogue::builtin())
+                                             : load_catalogue_file(config.plans_file);
+  if (!catalogue) return catalogue.error();
+  if (!config.stripe_price_pro.empty()) {
+    catalogue = catalogue->with_price_id("pro", "stripe", config.stripe_price_pro);
+    if (!catalogue) return catalogue.error();
+  }
+  if (!config.stripe_price_enterprise.empty()) {
+    catalogue = catalogue->with_price_id("enterprise", "stripe", config.stripe_price_enterprise);
+    if (!catalogue) return catalogue.error();
+  }
+  return catalogue;
 }
 
 }  // namespace tenantkit::billing

@@ -105,6 +105,17 @@ TEST(StripeEvent, MalformedBodiesAreBadRequests) {
     EXPECT_THAT(parse_stripe_event(bad), HasError(Errc::bad_request)) << bad;
 }
 
+TEST(StripeEvent, OutOfRangeTimesAreRejectedOrDropped) {
+  EXPECT_THAT(parse_stripe_event(R"({"id":"e","type":"x","created":9223372036854775807})"),
+              HasError(Errc::bad_request));
+  EXPECT_THAT(parse_stripe_event(R"({"id":"e","type":"x","created":-1})"),
+              HasError(Errc::bad_request));
+  auto ev =
+      parse(R"({"id":"e","type":"customer.subscription.updated","created":1,"data":{"object":)"
+            R"({"id":"sub_1","status":"active","trial_end":9223372036854775807}}})");
+  EXPECT_EQ(ev.trial_end, std::nullopt);
+}
+
 TEST(StripeEvent, MalformedOrgIdNamesNoTenant) {
   ProviderEvent ev;
   ev.org_id = "bad id with spaces";

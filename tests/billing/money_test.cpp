@@ -47,6 +47,7 @@ TEST(Money, FormatsWithTheCurrencyExponent) {
   EXPECT_EQ(format_amount({500, "JPY"}), "500");
   EXPECT_EQ(format_amount({1250, "KWD"}), "1.250");
   EXPECT_EQ(format_amount({-250, "EUR"}), "-2.50");
+  EXPECT_EQ(format_amount({INT64_MIN, "JPY"}), "-9223372036854775808");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <tenantkit/billing/plan.hpp>
 #include <tenantkit/billing/plan_policy.hpp>
+#include <tenantkit/core/config.hpp>
 #include <tenantkit/testing/matchers.hpp>
 
 namespace tenantkit::billing {
@@ -139,6 +140,19 @@ TEST(PlanCatalogue, WithPriceIdSetsTheConfiguredPrice) {
   EXPECT_EQ(PlanCatalogue::builtin().find_by_price_id("stripe", "price_pro_1"), nullptr);
   EXPECT_THAT(PlanCatalogue::builtin().with_price_id("gold", "stripe", "x"),
               HasError(Errc::not_found));
+}
+
+TEST(PlanCatalogue, FromConfig) {
+  Config cfg;
+  cfg.stripe_price_pro = "price_p";
+  cfg.stripe_price_enterprise = "price_e";
+  auto c = catalogue_from_config(cfg);
+  ASSERT_THAT(c, IsOk());
+  ASSERT_NE(c->find_by_price_id("stripe", "price_e"), nullptr);
+  EXPECT_EQ(c->find_by_price_id("stripe", "price_e")->id, "enterprise");
+  EXPECT_EQ(c->find_by_price_id("stripe", "price_p")->id, "pro");
+  cfg.plans_file = ::testing::TempDir() + "/tk_no_such_plans.json";
+  EXPECT_THAT(catalogue_from_config(cfg), HasError(Errc::not_found));
 }
 
 TEST(PlanPolicy, CatalogueGivesThePlanWhileTheStateGrantsIt) {

@@ -18,6 +18,10 @@
 #include <tenantkit/core/ids.hpp>
 #include <tenantkit/core/result.hpp>
 
+namespace tenantkit {
+struct Config;
+}
+
 namespace tenantkit::billing {
 
 /// Something a plan limits. Wire spelling = enumerator name.
@@ -163,6 +167,12 @@ Result<PlanCatalogue> parse_catalogue(std::string_view json);
 
 /// Reads and parses `path`. Errors: not_found (cannot open), as parse_catalogue.
 Result<PlanCatalogue> load_catalogue_file(const std::string& path);
+
+/// The catalogue a service runs with: TK_PLANS_FILE (or the built-in one when unset), with
+/// TK_STRIPE_PRICE_PRO / TK_STRIPE_PRICE_ENTERPRISE set as the "stripe" price ids of pro and
+/// enterprise. Errors: as load_catalogue_file; not_found when a price is configured for a plan
+/// the file lacks.
+Result<PlanCatalogue> catalogue_from_config(const Config& config);
 
 /// Per-tenant exceptions to the plan (a negotiated seat count, a feature granted by hand).
 struct TenantOverrides {

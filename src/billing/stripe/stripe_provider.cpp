@@ -153,7 +153,8 @@ std::string str(const json::object* o, std::string_view key) {
 std::optional<Timestamp> unix_time(const json::object* o, std::string_view key) {
   if (!o) return std::nullopt;
   const json::value* v = o->if_contains(key);
-  if (v && v->is_int64()) return from_unix_seconds(v->get_int64());
+  if (v && v->is_int64() && v->get_int64() >= 0 && v->get_int64() <= 253402300799)
+    return from_unix_seconds(v->get_int64());
   return std::nullopt;
 }
 
