@@ -30,7 +30,7 @@ std::string file_stamp(Timestamp t) {
   std::string out;
   for (char c : iso)
     if (c != '-' && c != ':' && c != 'Z') out.push_back(c);
-  char frac[16];
+  char frac[32];
   std::snprintf(frac, sizeof frac, ".%06lldZ",
                 static_cast<long long>((t.time_since_epoch() % std::chrono::seconds{1}).count()));
   return out + frac;
