@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # bench/run.sh SUITE: builds Release when needed, runs one benchmark suite, prints a Markdown
 # table, and leaves the raw results at build/bench/SUITE.json.
-# Suites: rbac, apikey, quota, storage, server. Each lives in bench/<suite>/ with a suite.sh that
+# Suites: rbac, apikey, quota, storage, server, billing. Each lives in bench/<suite>/ with a suite.sh that
 # this script calls with the build folder and the output path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-suites=(rbac apikey quota storage server)
+suites=(rbac apikey quota storage server billing)
 
 usage() {
   echo "usage: bench/run.sh SUITE" >&2

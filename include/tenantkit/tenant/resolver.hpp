@@ -22,10 +22,10 @@ enum class TenantSource : std::uint8_t { none, credential, header, slug, token }
 
 /// The inputs of one request.
 struct TenantInputs {
-  std::optional<TenantId> credential_org;    ///< The org an API key or SCIM token is bound to.
-  std::optional<std::string_view> org_header;  ///< Raw X-Org-Id value, if present.
-  std::optional<std::string_view> slug;        ///< Subdomain or path slug, if the app uses one.
-  std::optional<TenantId> token_org;         ///< The `org` claim of the access token.
+  std::optional<TenantId> credential_org{};      ///< The org an API key or SCIM token is bound to.
+  std::optional<std::string_view> org_header{};  ///< Raw X-Org-Id value, if present.
+  std::optional<std::string_view> slug{};        ///< Subdomain or path slug, if the app uses one.
+  std::optional<TenantId> token_org{};           ///< The `org` claim of the access token.
 };
 
 /// What resolution found. `tenant` is empty when no source named one.
