@@ -15,24 +15,7 @@
 #include <tenantkit/apikey/verifier.hpp>
 
 #include "apikey/memory_api_key_store.hpp"
-
-namespace {
-thread_local long t_allocations = 0;
-}  // namespace
-
-// GCC 12 cannot see that the replaced operator new pairs with free() below.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  ++t_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tools/alloc_counter.hpp"
 
 namespace tenantkit::apikey {
 namespace {
@@ -68,7 +51,7 @@ Fixture& fixture() {
 void run(benchmark::State& state, Verifier& verifier, const std::vector<std::string>& inputs,
          bool expect_ok) {
   std::size_t i = 0;
-  const long before = t_allocations;
+  const std::uint64_t before = tenantkit::bench::thread_allocations();
   for (auto _ : state) {
     auto r = verifier.verify(inputs[i]);
     if (r.has_value() != expect_ok) state.SkipWithError("unexpected verification result");
@@ -76,8 +59,9 @@ void run(benchmark::State& state, Verifier& verifier, const std::vector<std::str
     if (++i == inputs.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["allocs_per_op"] = benchmark::Counter(static_cast<double>(t_allocations - before),
-                                                       benchmark::Counter::kAvgIterations);
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(tenantkit::bench::thread_allocations() - before),
+                         benchmark::Counter::kAvgIterations);
 }
 
 void verify_cached(benchmark::State& state) {

@@ -10,21 +10,7 @@
 
 #include <tenantkit/billing/entitlements.hpp>
 
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tools/alloc_counter.hpp"
 
 namespace tenantkit::billing {
 namespace {
@@ -60,15 +46,16 @@ Fixture& fixture() {
 void BM_HasFeature(benchmark::State& state) {
   Fixture& f = fixture();
   std::size_t i = static_cast<std::size_t>(state.thread_index()) * 7919;
-  const auto before = g_allocations.load();
+  const auto before = tenantkit::bench::allocations();
   for (auto _ : state) {
     auto r = f.cache.has_feature(f.tenants[i % kTenants], Feature::audit_log);
     benchmark::DoNotOptimize(r);
     ++i;
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations()));
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(tenantkit::bench::allocations() - before) /
+                         static_cast<double>(state.iterations()));
 }
 BENCHMARK(BM_HasFeature)->Threads(1)->Threads(2)->UseRealTime();
 

@@ -15,7 +15,7 @@
 
 #include <tenantkit/quota/in_process.hpp>
 
-#include "alloc_counter.hpp"
+#include "tools/alloc_counter.hpp"
 #include "workload.hpp"
 #include <time.h>
 

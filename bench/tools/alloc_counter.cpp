@@ -7,16 +7,28 @@
 
 namespace {
 std::atomic<std::uint64_t> g_allocations{0};
+thread_local std::uint64_t t_allocations = 0;
+
+void count() noexcept {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  ++t_allocations;
 }
+}  // namespace
+
+// GCC 12 cannot see that the replaced operator new pairs with the free() below.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace tenantkit::bench {
 std::uint64_t allocations() noexcept {
   return g_allocations.load(std::memory_order_relaxed);
 }
+std::uint64_t thread_allocations() noexcept {
+  return t_allocations;
+}
 }  // namespace tenantkit::bench
 
 void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  count();
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
@@ -24,7 +36,7 @@ void* operator new[](std::size_t n) {
   return operator new(n);
 }
 void* operator new(std::size_t n, std::align_val_t a) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  count();
   const std::size_t align = static_cast<std::size_t>(a);
   if (void* p = std::aligned_alloc(align, (n + align - 1) / align * align)) return p;
   throw std::bad_alloc();
