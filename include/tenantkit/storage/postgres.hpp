@@ -20,16 +20,16 @@ struct PostgresOptions {
   /// libpq URI of the application role (TK_DATABASE_URL, "postgresql://app@host/db"). The role
   /// must not own the tables, be a superuser or have BYPASSRLS. Required.
   std::string url;
-  /// libpq URI of the schema owner, used only to run migrations and grant `url`'s role access to
-  /// the tables. Default empty: migrations are not run at open (run migrate_postgres() as the
-  /// owner first, e.g. from a deploy step); open still checks the schema is up to date.
-  std::string migration_url;
   /// Connections in the pool (TK_DATABASE_POOL_SIZE). Default 8. Valid: 1..256.
   int pool_size = 8;
   /// Server-side statement timeout; a timeout fails the call with unavailable. Default 5 s.
   std::chrono::milliseconds statement_timeout{5000};
   /// How long a call waits for a free connection before failing with unavailable. Default 5 s.
   std::chrono::milliseconds acquire_timeout{5000};
+  /// libpq URI of the schema owner, used only to run migrations and grant the role of `url` access
+  /// to the tables. Default empty: migrations are not run at open (run migrate_postgres() as the
+  /// owner first, e.g. from a deploy step); open still checks the schema is up to date.
+  std::string migration_url = {};
 };
 
 /// Validates `options`, applies pending migrations (when migration_url is set), connects the

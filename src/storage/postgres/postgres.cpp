@@ -25,11 +25,19 @@ Result<void> validate(const PostgresOptions& o) {
   return ok();
 }
 
+// SOCI 4.0 rewrites a connect string without any "key=value" (treating it as a database name),
+// which mangles a bare URI; a URI with a query parameter reaches libpq unchanged.
+std::string connect_string(const std::string& url) {
+  if (url.find('=') != std::string::npos) return url;
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "application_name=tenantkit";
+}
+
 std::unique_ptr<soci::session> connect(const std::string& url,
                                        std::chrono::milliseconds statement_timeout) {
-  auto s = std::make_unique<soci::session>(soci::postgresql, url);
+  auto s = std::make_unique<soci::session>(soci::postgresql, connect_string(url));
   *s << "SET statement_timeout = " + std::to_string(statement_timeout.count());
   *s << "SET TIME ZONE 'UTC'";
+  *s << "SET client_min_messages = warning";
   return s;
 }
 

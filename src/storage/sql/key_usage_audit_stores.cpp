@@ -74,6 +74,8 @@ class SqlApiKeyStore final : public ApiKeyStore {
   }
 
   Result<Page<ApiKey>> list(const OrgId& org, const PageRequest& page) override {
+    auto after = cursor_key(page);
+    if (!after) return after.error();
     return db_.run<Page<ApiKey>>(
         Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<ApiKey>> {
           const int limit = page.clamped_limit();
@@ -82,7 +84,7 @@ class SqlApiKeyStore final : public ApiKeyStore {
           Query(s, select(db_, ApiKeyRow::kCols, "api_keys",
                           "WHERE org_id = :o AND id > :c ORDER BY id LIMIT :l"))
               .in(org.str())
-              .in(page.cursor)
+              .in(*after)
               .in(limit + 1)
               .row(r)
               .each([&] { out.push_back(r.get()); });
@@ -540,18 +542,20 @@ class SqlAuditStore final : public AuditStore {
 
   Result<Page<AuditEvent>> list(const OrgId& org, const AuditQuery& query,
                                 const PageRequest& page) override {
+    auto key = cursor_key(page);
+    if (!key) return key.error();
     long long below = 0;
-    if (!page.cursor.empty()) {
+    if (!key->empty()) {
       try {
         std::size_t pos = 0;
-        below = std::stoll(page.cursor, &pos);
-        if (pos != page.cursor.size() || below < 0) throw std::invalid_argument("cursor");
+        below = std::stoll(*key, &pos);
+        if (pos != key->size() || below < 0) throw std::invalid_argument("cursor");
       } catch (const std::exception&) {
         return Error{Errc::bad_request, "malformed cursor"};
       }
     }
     const std::string clause =
-        page.cursor.empty() ? "WHERE org_id = :o" : "WHERE org_id = :o AND seq < :c";
+        key->empty() ? "WHERE org_id = :o" : "WHERE org_id = :o AND seq < :c";
     AuditFilter f(clause, query);
     return db_.run<Page<AuditEvent>>(
         Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<AuditEvent>> {
@@ -561,7 +565,7 @@ class SqlAuditStore final : public AuditStore {
           Query q(s, select(db_, AuditRow::kCols, "audit_events",
                             f.where + " ORDER BY seq DESC LIMIT :l"));
           q.in(org.str());
-          if (!page.cursor.empty()) q.in(below);
+          if (!key->empty()) q.in(below);
           f.bind(q);
           const int lim = limit + 1;
           q.in(lim).row(r).each([&] { out.push_back(r.get()); });

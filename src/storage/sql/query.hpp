@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include <tenantkit/core/encoding.hpp>
 #include <tenantkit/core/page.hpp>
 #include <tenantkit/storage/records.hpp>
 
@@ -416,13 +417,26 @@ inline std::string select(const Db& db, const char* cols, std::string_view table
   return db.q(s);
 }
 
+/// Cursors are opaque: base64url("c:" + the last key), so garbage is told apart from a key.
+inline std::string encode_cursor(std::string_view key) {
+  return base64url_encode("c:" + std::string(key));
+}
+/// The key a cursor continues after ("" for the first page). Errors: bad_request.
+inline Result<std::string> cursor_key(const PageRequest& page) {
+  if (page.cursor.empty()) return std::string();
+  auto raw = base64url_decode(page.cursor);
+  if (!raw || raw->size() < 3 || raw->compare(0, 2, "c:") != 0)
+    return Error{Errc::bad_request, "malformed cursor"};
+  return raw->substr(2);
+}
+
 /// Keyset page of `limit` rows ordered by a text key: fetches limit + 1 to know if more exist.
 template <class Rec, class KeyFn>
 Page<Rec> make_page(std::vector<Rec> rows, int limit, KeyFn key) {
   Page<Rec> page;
   if (static_cast<int>(rows.size()) > limit) {
     rows.resize(static_cast<std::size_t>(limit));
-    page.next_cursor = key(rows.back());
+    page.next_cursor = encode_cursor(key(rows.back()));
   }
   page.items = std::move(rows);
   return page;

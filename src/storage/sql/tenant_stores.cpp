@@ -213,6 +213,8 @@ class SqlMembershipStore final : public MembershipStore {
   }
 
   Result<Page<Membership>> list(const OrgId& org, const PageRequest& page) override {
+    auto after = cursor_key(page);
+    if (!after) return after.error();
     return db_.run<Page<Membership>>(
         Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<Membership>> {
           const int limit = page.clamped_limit();
@@ -221,7 +223,7 @@ class SqlMembershipStore final : public MembershipStore {
           Query(s, select(db_, MembershipRow::kCols, "memberships",
                           "WHERE org_id = :o AND user_id > :c ORDER BY user_id LIMIT :l"))
               .in(org.str())
-              .in(page.cursor)
+              .in(*after)
               .in(limit + 1)
               .row(r)
               .each([&] { out.push_back(r.get()); });
@@ -434,6 +436,8 @@ class SqlInvitationStore final : public InvitationStore {
 
   Result<Page<Invitation>> list_pending(const OrgId& org, const PageRequest& page,
                                         Timestamp now) override {
+    auto after = cursor_key(page);
+    if (!after) return after.error();
     return db_.run<Page<Invitation>>(
         Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<Invitation>> {
           const int limit = page.clamped_limit();
@@ -443,7 +447,7 @@ class SqlInvitationStore final : public InvitationStore {
                           "WHERE org_id = :o AND id > :c AND accepted_at IS NULL AND revoked_at "
                           "IS NULL AND expires_at > tk_ts(:now) ORDER BY id LIMIT :l"))
               .in(org.str())
-              .in(page.cursor)
+              .in(*after)
               .in(us(now))
               .in(limit + 1)
               .row(r)
@@ -652,6 +656,8 @@ class SqlWorkspaceStore final : public WorkspaceStore {
   }
 
   Result<Page<Workspace>> list(const OrgId& org, const PageRequest& page) override {
+    auto after = cursor_key(page);
+    if (!after) return after.error();
     return db_.run<Page<Workspace>>(
         Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<Workspace>> {
           const int limit = page.clamped_limit();
@@ -660,7 +666,7 @@ class SqlWorkspaceStore final : public WorkspaceStore {
           Query(s, select(db_, WorkspaceRow::kCols, "workspaces",
                           "WHERE org_id = :o AND id > :c ORDER BY id LIMIT :l"))
               .in(org.str())
-              .in(page.cursor)
+              .in(*after)
               .in(limit + 1)
               .row(r)
               .each([&] { out.push_back(r.get()); });
