@@ -38,10 +38,10 @@ TEST_F(Postgres, RejectsBadOptions) {
 }
 
 TEST_F(Postgres, RefusesAnApplicationRoleThatBypassesRls) {
-  const std::string db = fresh_pg_database();
+  auto lease = claim_pg_database();
+  const std::string db = lease->name();
   // The superuser would bypass every policy: refused even though the schema is fine.
   EXPECT_THAT(storage::open_postgres({.url = pg_url(db)}), HasError(Errc::validation_failed));
-  drop_pg_database(db);
 }
 
 TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
@@ -196,7 +196,8 @@ TEST_F(Postgres, ConcurrentDuplicateUsageCountsOnce) {
 }
 
 TEST_F(Postgres, StatementTimeoutIsUnavailable) {
-  std::string db = fresh_pg_database();
+  auto lease = claim_pg_database();
+  const std::string db = lease->name();
   auto st = storage::open_postgres({.url = pg_url(db, kAppRole),
                                     .pool_size = 1,
                                     .statement_timeout = std::chrono::milliseconds(200)});
@@ -217,7 +218,6 @@ TEST_F(Postgres, StatementTimeoutIsUnavailable) {
   EXPECT_THAT((*st)->workspaces().create(org.id, w, 10), IsOk()) << "the pool recovers";
   st->reset();
   blocker.reset();
-  drop_pg_database(db);
 }
 
 }  // namespace

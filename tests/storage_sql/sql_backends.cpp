@@ -19,14 +19,14 @@ namespace {
 
 std::atomic<int> g_counter{0};
 
-// Forwards to the real storage and drops its database afterwards.
-class DroppingStorage final : public storage::Storage {
+// Forwards to the real storage and gives its database back to the pool afterwards.
+class LeasedStorage final : public storage::Storage {
  public:
-  DroppingStorage(std::unique_ptr<storage::Storage> inner, std::string db)
+  LeasedStorage(std::unique_ptr<storage::Storage> inner, std::unique_ptr<PgDatabase> db)
       : inner_(std::move(inner)), db_(std::move(db)) {}
-  ~DroppingStorage() override {
-    inner_.reset();
-    drop_pg_database(db_);
+  ~LeasedStorage() override {
+    inner_.reset();  // close the pool before the database goes back
+    db_.reset();
   }
   storage::OrgStore& orgs() override { return inner_->orgs(); }
   storage::UserStore& users() override { return inner_->users(); }
@@ -47,7 +47,7 @@ class DroppingStorage final : public storage::Storage {
 
  private:
   std::unique_ptr<storage::Storage> inner_;
-  std::string db_;
+  std::unique_ptr<PgDatabase> db_;
 };
 
 const char* kTemplate = "tenantkit_test_template_v2";
@@ -116,13 +116,29 @@ std::unique_ptr<soci::session> pg_session(const std::string& db, const std::stri
   return std::make_unique<soci::session>(soci::postgresql, pg_url(db, user));
 }
 
-std::string fresh_pg_database() {
+std::unique_ptr<PgDatabase> claim_pg_database() {
   ensure_template();
-  const std::string name =
-      "tk_test_" + std::to_string(::getpid()) + "_" + std::to_string(g_counter++);
-  auto s = pg_session("postgres");
-  *s << "CREATE DATABASE " + name + " TEMPLATE " + kTemplate;
-  return name;
+  auto lock = pg_session("postgres");
+  for (int n = 0;; ++n) {
+    int got = 0;
+    *lock << "SELECT CAST(pg_try_advisory_lock(" + std::to_string(770000 + n) + ") AS integer)",
+        soci::into(got);
+    if (got == 0) continue;
+    const std::string name = std::string(kTemplate) + "_pool_" + std::to_string(n);
+    int exists = 0;
+    *lock << "SELECT COUNT(*) FROM pg_database WHERE datname = '" + name + "'", soci::into(exists);
+    if (exists == 0) {
+      *lock << "CREATE DATABASE " + name + " TEMPLATE " + kTemplate;
+    } else {
+      auto db = pg_session(name);
+      std::string tables;
+      *db << "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname = "
+             "'public' AND tablename <> 'schema_migrations'",
+          soci::into(tables);
+      *db << "TRUNCATE " + tables;
+    }
+    return std::make_unique<PgDatabase>(name, std::move(lock));
+  }
 }
 
 void drop_pg_database(const std::string& db) {
@@ -134,14 +150,11 @@ void drop_pg_database(const std::string& db) {
 }
 
 std::unique_ptr<storage::Storage> make_pg_storage(int pool_size, std::string* db_name) {
-  const std::string db = fresh_pg_database();
-  if (db_name) *db_name = db;
-  auto st = storage::open_postgres({.url = pg_url(db, kAppRole), .pool_size = pool_size});
-  if (!st) {
-    drop_pg_database(db);
-    throw std::runtime_error("open_postgres failed: " + st.error().detail);
-  }
-  return std::make_unique<DroppingStorage>(std::move(*st), db);
+  auto db = claim_pg_database();
+  if (db_name) *db_name = db->name();
+  auto st = storage::open_postgres({.url = pg_url(db->name(), kAppRole), .pool_size = pool_size});
+  if (!st) throw std::runtime_error("open_postgres failed: " + st.error().detail);
+  return std::make_unique<LeasedStorage>(std::move(*st), std::move(db));
 }
 
 std::unique_ptr<storage::Storage> make_sqlite_storage(std::string* path) {

@@ -23,8 +23,22 @@ std::optional<std::string> pg_superuser_url();
 /// The non-owner application role the tests connect as (created once per server).
 inline constexpr const char* kAppRole = "tenantkit_test_app";
 
-/// A new empty, migrated database; returns its name. Throws when PostgreSQL is unreachable.
-std::string fresh_pg_database();
+/// An empty, migrated database held for one test. Databases are pooled across tests and test
+/// processes (CREATE DATABASE is slow on a busy machine): claiming one takes a session-level
+/// advisory lock (released even if the process dies) and truncates every table.
+class PgDatabase {
+ public:
+  PgDatabase(std::string name, std::unique_ptr<soci::session> lock)
+      : name_(std::move(name)), lock_(std::move(lock)) {}
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  std::string name_;
+  std::unique_ptr<soci::session> lock_;
+};
+
+/// Claims an empty, migrated database. Throws when PostgreSQL is unreachable.
+std::unique_ptr<PgDatabase> claim_pg_database();
 /// `url` with its database (and optionally its user) replaced.
 std::string pg_url(const std::string& db, const std::string& user = {});
 /// DROP DATABASE ... WITH (FORCE); errors are ignored.
