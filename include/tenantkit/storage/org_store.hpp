@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // OrgStore: organizations (tenants) and their deletion. Safe for concurrent use; calls may block
-// (never call them on an I/O thread). Conformance: testing/conformance/storage.hpp.
+// (never call them on an I/O thread). Conformance: testing/conformance/org_store.hpp.
 #pragma once
 
 #include <optional>

@@ -316,7 +316,8 @@ struct SampleTenant {
 };
 
 /// The fixture of every storage suite. Backend: a type with
-/// `static std::unique_ptr<storage::Storage> make();` returning a FRESH, EMPTY storage.
+/// `static std::unique_ptr<storage::Storage> make();` returning a FRESH, EMPTY storage for each
+/// test (SQL backends: a new schema or database), or null when the backend is not configured.
 template <class Backend>
 class StorageConformanceTest : public ::testing::Test {
  protected:
@@ -345,7 +346,11 @@ class StorageConformanceTest : public ::testing::Test {
     return u;
   }
 
-  void SetUp() override { ASSERT_NE(storage_, nullptr) << "Backend::make() returned null"; }
+  /// make() returns null only for "not configured" (e.g. TK_TEST_DATABASE_URL unset): the test is
+  /// skipped. A configured but unreachable backend must fail inside make() instead.
+  void SetUp() override {
+    if (!storage_) GTEST_SKIP() << "storage backend not configured (Backend::make() returned null)";
+  }
 };
 
 /// Timestamps with a non-zero microsecond part: round trips must keep them exactly.
