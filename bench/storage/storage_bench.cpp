@@ -261,9 +261,9 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->MinTime(3.0);
     benchmark::RegisterBenchmark(("ApiKeyByPrefix/" + db).c_str(), ApiKeyByPrefix, db)
-        ->Iterations(20000);
+        ->Iterations(3000);
     benchmark::RegisterBenchmark(("MembershipGet/" + db).c_str(), MembershipGet, db)
-        ->Iterations(20000);
+        ->Iterations(3000);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -50,7 +50,7 @@ class LeasedStorage final : public storage::Storage {
   std::unique_ptr<PgDatabase> db_;
 };
 
-const char* kTemplate = "tenantkit_test_template_v2";
+const char* kTemplate = "tenantkit_test_template_v3";
 
 void ensure_template() {
   static std::once_flag once;

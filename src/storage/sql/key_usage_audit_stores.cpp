@@ -376,20 +376,34 @@ class SqlUsageStore final : public UsageStore {
         need_lookup.push_back(i);
       }
     }
-    for (std::size_t i : need_lookup) {
-      const UsageEvent& e = events[i];
-      auto f = first_id.find(e.idempotency_key);
-      if (f == first_id.end()) {
-        std::string id;
+    if (need_lookup.empty()) return;
+    // Duplicates of events stored by earlier calls: their first ids, read in one round trip on
+    // PostgreSQL (one indexed lookup each on SQLite, which is in-process).
+    std::string key, id;
+    if (db_.pg()) {
+      std::string keys = "{";
+      for (std::size_t i : need_lookup) append_pg_array_elem(keys, events[i].idempotency_key);
+      keys.push_back('}');
+      Query(s, "SELECT idempotency_key, id FROM usage_events WHERE org_id = :o AND "
+               "idempotency_key = ANY(CAST(:k AS text[]))")
+          .in(org)
+          .in(keys)
+          .out(key)
+          .out(id)
+          .each([&] { first_id.emplace(key, id); });
+    } else {
+      for (std::size_t i : need_lookup) {
+        if (first_id.count(events[i].idempotency_key)) continue;
         Query(s, "SELECT id FROM usage_events WHERE org_id = :o AND idempotency_key = :k")
             .in(org)
-            .in(e.idempotency_key)
+            .in(events[i].idempotency_key)
             .out(id)
             .one();
-        f = first_id.emplace(e.idempotency_key, id).first;
+        first_id.emplace(events[i].idempotency_key, id);
       }
-      out[i] = RecordOutcome{UsageEventId::from_trusted(f->second), true};
     }
+    for (std::size_t i : need_lookup)
+      out[i] = RecordOutcome{UsageEventId::from_trusted(first_id[events[i].idempotency_key]), true};
   }
 
   // Daily rollups in the same transaction, one upsert per (meter, day) in sorted order (a fixed

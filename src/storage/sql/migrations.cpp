@@ -109,8 +109,9 @@ constexpr std::string_view kSchemaV1[] = {
   idempotency_key TEXT NOT NULL,
   occurred_at {TS} NOT NULL,
   recorded_at {TS} NOT NULL,
-  PRIMARY KEY (org_id, id),
-  UNIQUE (org_id, idempotency_key)))",
+  PRIMARY KEY (org_id, idempotency_key)))",
+    // Nothing reads usage events by id, so the idempotency key is the primary key: one unique
+    // index fewer to maintain at ingest rates.
     "CREATE INDEX usage_events_meter ON usage_events (org_id, meter, occurred_at)",
     R"(CREATE TABLE usage_daily (
   org_id TEXT NOT NULL,
