@@ -38,6 +38,7 @@ std::unique_ptr<soci::session> connect(const std::string& url,
   *s << "SET statement_timeout = " + std::to_string(statement_timeout.count());
   *s << "SET TIME ZONE 'UTC'";
   *s << "SET client_min_messages = warning";
+  *s << "SET standard_conforming_strings = on";  // Db::begin() writes settings as literals
   return s;
 }
 

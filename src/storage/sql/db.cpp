@@ -114,13 +114,33 @@ void Db::begin(soci::session& s, Access access, const Scope& scope) {
     s << (access == Access::write ? "BEGIN IMMEDIATE" : "BEGIN");
     return;
   }
-  s << "BEGIN";
-  for (const auto& [name, value] : scope.settings) {
-    const std::string n = name;
+  // BEGIN and the settings go in one simple-query round trip. Values are SQL literals with
+  // quotes doubled (the connection forces standard_conforming_strings = on, so backslashes are
+  // plain characters); a value with a NUL byte cannot be a literal and is bound instead.
+  // set_config(..., true) is SET LOCAL: it ends with the transaction, so a pooled connection
+  // never carries one tenant's setting into the next unit of work.
+  std::string text = "BEGIN";
+  std::vector<const std::pair<const char*, std::string>*> bound;
+  for (const auto& setting : scope.settings) {
+    if (setting.second.find('\0') != std::string::npos) {
+      bound.push_back(&setting);
+      continue;
+    }
+    text += "; SELECT set_config('";
+    text += setting.first;
+    text += "', '";
+    for (char c : setting.second) {
+      if (c == '\'') text.push_back('\'');
+      text.push_back(c);
+    }
+    text += "', true)";
+  }
+  s << text;
+  for (const auto* setting : bound) {
+    const std::string n = setting->first;
     std::string out;
-    // set_config(..., true) is SET LOCAL: it ends with the transaction, so a pooled connection
-    // never carries one tenant's setting into the next unit of work.
-    s << "SELECT set_config(:n, :v, true)", soci::use(n), soci::use(value), soci::into(out);
+    s << "SELECT set_config(:n, :v, true)", soci::use(n), soci::use(setting->second),
+        soci::into(out);
   }
 }
 

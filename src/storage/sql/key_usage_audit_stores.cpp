@@ -384,8 +384,9 @@ class SqlUsageStore final : public UsageStore {
       std::string keys = "{";
       for (std::size_t i : need_lookup) append_pg_array_elem(keys, events[i].idempotency_key);
       keys.push_back('}');
-      Query(s, "SELECT idempotency_key, id FROM usage_events WHERE org_id = :o AND "
-               "idempotency_key = ANY(CAST(:k AS text[]))")
+      Query(s,
+            "SELECT idempotency_key, id FROM usage_events WHERE org_id = :o AND "
+            "idempotency_key = ANY(CAST(:k AS text[]))")
           .in(org)
           .in(keys)
           .out(key)
