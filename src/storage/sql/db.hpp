@@ -102,9 +102,10 @@ class Db {
   template <class T, class F>
   Result<T> run(Access access, const Scope& scope, F&& f) {
     for (int attempt = 0;; ++attempt) {
-      auto lease = pool_->acquire();
-      if (!lease) return lease.error();
-      soci::session& s = **lease;
+      auto acquired = pool_->acquire();
+      if (!acquired) return acquired.error();
+      Pool::Lease lease = std::move(acquired.value());
+      soci::session& s = *lease;
       try {
         begin(s, access, scope);
         Result<T> r = f(s);
@@ -120,7 +121,7 @@ class Db {
         } catch (...) {
           kind = Failure::broken;
         }
-        if (kind == Failure::broken) lease->discard();
+        if (kind == Failure::broken) lease.discard();
         if (kind == Failure::retry && attempt < 8) continue;
         return to_error(kind, e);
       }
