@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0
+// open_postgres(): migrations, the role model, row-level security as the application role, and
+// the SQL scenarios. Needs TK_TEST_DATABASE_URL (a superuser URL); skipped only when it is unset.
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <tenantkit/storage/postgres.hpp>
+
+#include "sql_backends.hpp"
+#include "sql_scenarios.hpp"
+#include <unistd.h>
+
+namespace tenantkit::testing::sql {
+namespace {
+
+class Postgres : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!pg_superuser_url()) GTEST_SKIP() << "TK_TEST_DATABASE_URL is not set";
+  }
+};
+
+RawExec raw_pg(const std::string& db) {
+  return [db](const std::string& stmt) { *pg_session(db) << stmt; };
+}
+
+long long count(soci::session& s, const std::string& sql) {
+  long long n = -1;
+  s << sql, soci::into(n);
+  return n;
+}
+
+TEST_F(Postgres, RejectsBadOptions) {
+  EXPECT_THAT(storage::open_postgres({.url = "mysql://x"}), HasError(Errc::validation_failed));
+  EXPECT_THAT(storage::open_postgres({.url = pg_url("postgres"), .pool_size = 0}),
+              HasError(Errc::validation_failed));
+  EXPECT_THAT(storage::open_postgres({.url = "postgresql://nobody@127.0.0.1:1/none"}),
+              HasError(Errc::unavailable));
+}
+
+TEST_F(Postgres, RefusesAnApplicationRoleThatBypassesRls) {
+  auto lease = claim_pg_database();
+  const std::string db = lease->name();
+  // The superuser would bypass every policy: refused even though the schema is fine.
+  EXPECT_THAT(storage::open_postgres({.url = pg_url(db)}), HasError(Errc::validation_failed));
+}
+
+TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
+  const std::string db = "tk_test_empty_" + std::to_string(::getpid());
+  *pg_session("postgres") << "CREATE DATABASE " + db;
+  // Not migrated yet: the app cannot open it.
+  EXPECT_THAT(storage::open_postgres({.url = pg_url(db, kAppRole)}), HasError(Errc::unavailable));
+  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(2));
+  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(0));
+  {
+    // open_postgres with a migration URL migrates (no-op here) and grants.
+    auto st = storage::open_postgres({.url = pg_url(db, kAppRole), .migration_url = pg_url(db)});
+    ASSERT_THAT(st, IsOk());
+    EXPECT_EQ((*st)->backend_name(), "postgres");
+    EXPECT_THAT((*st)->ping(), IsOk());
+  }
+  auto s = pg_session(db);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 2);
+  // Every tenant table has RLS enabled and forced.
+  EXPECT_EQ(count(*s,
+                  "SELECT COUNT(*) FROM pg_class WHERE relname IN ('orgs', 'memberships', "
+                  "'invitations', 'api_keys', 'roles', 'usage_events', 'usage_daily', "
+                  "'subscriptions', 'audit_heads', 'audit_events', 'workspaces', "
+                  "'scim_tokens') AND relrowsecurity AND relforcerowsecurity"),
+            12);
+  s.reset();
+  drop_pg_database(db);
+}
+
+// Two orgs with rows in several tenant tables, made through the stores.
+struct TwoTenants {
+  storage::Org a, b;
+};
+
+TwoTenants seed(storage::Storage& st) {
+  Samples s;
+  TwoTenants t{make_org(st, s), make_org(st, s)};
+  for (const auto* org : {&t.a, &t.b}) {
+    storage::Workspace w;
+    w.id = s.id<WorkspaceId>();
+    w.org = org->id;
+    w.name = "ws";
+    w.created_at = w.updated_at = s.now();
+    must(st.workspaces().create(org->id, w, std::nullopt));
+    must(st.audit().append(org->id, audit_event(s, org->id, "seed")));
+    must(st.usage().record(org->id, usage_event(s, org->id, "seed", 1)));
+  }
+  return t;
+}
+
+TEST_F(Postgres, UnfilteredQueriesAsTheAppRoleSeeOnlyTheCurrentTenant) {
+  std::string db;
+  auto st = make_pg_storage(2, &db);
+  auto t = seed(*st);
+  auto app = pg_session(db, kAppRole);
+  const char* tables[] = {"orgs",        "memberships",  "workspaces", "audit_events",
+                          "audit_heads", "usage_events", "usage_daily"};
+
+  // No tenant set: nothing at all.
+  *app << "BEGIN";
+  for (const char* table : tables)
+    EXPECT_EQ(count(*app, std::string("SELECT COUNT(*) FROM ") + table), 0) << table;
+  *app << "COMMIT";
+
+  // Tenant A: a deliberately unfiltered SELECT returns only A's rows.
+  for (const auto* org : {&t.a, &t.b}) {
+    *app << "BEGIN";
+    std::string ignored;
+    *app << "SELECT set_config('tenantkit.tenant_id', :t, true)", soci::use(org->id.str()),
+        soci::into(ignored);
+    for (const char* table : tables) {
+      const std::string col = std::string(table) == "orgs" ? "id" : "org_id";
+      EXPECT_GE(count(*app, std::string("SELECT COUNT(*) FROM ") + table), 1) << table;
+      EXPECT_EQ(count(*app, std::string("SELECT COUNT(*) FROM ") + table + " WHERE " + col +
+                                " <> '" + org->id.str() + "'"),
+                0)
+          << table << " leaks another tenant";
+    }
+    // Writing a row for another tenant is refused by the policy's WITH CHECK.
+    const auto* other = org == &t.a ? &t.b : &t.a;
+    EXPECT_ANY_THROW(*app << "INSERT INTO workspaces (org_id, id, name, description, created_at, "
+                             "updated_at) VALUES ('" +
+                                 other->id.str() + "', 'x', 'x', '', now(), now())");
+    *app << "ROLLBACK";
+  }
+
+  // The same connection, reused after a tenant's transaction: the SET LOCAL did not survive.
+  *app << "BEGIN";
+  EXPECT_EQ(count(*app, "SELECT COUNT(*) FROM workspaces"), 0);
+  *app << "COMMIT";
+}
+
+TEST_F(Postgres, PooledConnectionsDoNotLeakTheTenant) {
+  // One connection serves both tenants in turn; each sees only its own data.
+  auto st = make_pg_storage(1);
+  auto t = seed(*st);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(st->workspaces().count(t.a.id), IsOkAndHolds(1));
+    EXPECT_THAT(st->workspaces().count(t.b.id), IsOkAndHolds(1));
+    auto page = st->workspaces().list(t.b.id, {});
+    ASSERT_THAT(page, IsOk());
+    ASSERT_EQ(page->items.size(), 1u);
+    EXPECT_EQ(page->items[0].org, t.b.id);
+  }
+  EXPECT_THAT(st->orgs().count(), IsOkAndHolds(2));
+}
+
+TEST_F(Postgres, UnscopedLookupsSeeOnlyTheLookedUpRows) {
+  std::string db;
+  auto st = make_pg_storage(2, &db);
+  auto t = seed(*st);
+  auto app = pg_session(db, kAppRole);
+  *app << "BEGIN";
+  std::string ignored;
+  const std::string slug = t.a.slug;
+  *app << "SELECT set_config('tenantkit.lookup_slug', :s, true)", soci::use(slug),
+      soci::into(ignored);
+  EXPECT_EQ(count(*app, "SELECT COUNT(*) FROM orgs"), 1);
+  EXPECT_EQ(count(*app, "SELECT COUNT(*) FROM workspaces"), 0);
+  EXPECT_EQ(count(*app, "SELECT COUNT(*) FROM memberships"), 0);
+  *app << "ROLLBACK";
+  auto found = st->orgs().find_by_slug(t.b.slug);
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, t.b.id);
+}
+
+TEST_F(Postgres, AuditTamperIsDetected) {
+  std::string db;
+  auto st = make_pg_storage(4, &db);
+  audit_tamper_is_detected(*st, raw_pg(db));
+}
+
+TEST_F(Postgres, ConcurrentAuditAppendsFormOneChain) {
+  auto st = make_pg_storage(4);
+  audit_concurrent_appends_form_one_chain(*st);
+}
+
+TEST_F(Postgres, AuditScanStreamsInChunks) {
+  auto st = make_pg_storage(2);
+  audit_scan_streams_in_chunks(*st);
+}
+
+TEST_F(Postgres, UsageIsCountedExactlyOnce) {
+  auto st = make_pg_storage(2);
+  usage_is_counted_exactly_once(*st);
+}
+
+TEST_F(Postgres, ConcurrentDuplicateUsageCountsOnce) {
+  auto st = make_pg_storage(4);
+  usage_concurrent_duplicates_count_once(*st);
+}
+
+TEST_F(Postgres, StatementTimeoutIsUnavailable) {
+  auto lease = claim_pg_database();
+  const std::string db = lease->name();
+  auto st = storage::open_postgres({.url = pg_url(db, kAppRole),
+                                    .pool_size = 1,
+                                    .statement_timeout = std::chrono::milliseconds(200)});
+  ASSERT_THAT(st, IsOk());
+  Samples s;
+  auto org = make_org(**st, s);
+  // Another session holds the org row lock; the store's FOR UPDATE waits past the timeout.
+  auto blocker = pg_session(db);
+  *blocker << "BEGIN";
+  *blocker << "SELECT id FROM orgs WHERE id = '" + org.id.str() + "' FOR UPDATE";
+  storage::Workspace w;
+  w.id = s.id<WorkspaceId>();
+  w.org = org.id;
+  w.name = "blocked";
+  w.created_at = w.updated_at = s.now();
+  EXPECT_THAT((*st)->workspaces().create(org.id, w, 10), HasError(Errc::unavailable));
+  *blocker << "ROLLBACK";
+  EXPECT_THAT((*st)->workspaces().create(org.id, w, 10), IsOk()) << "the pool recovers";
+  st->reset();
+  blocker.reset();
+}
+
+}  // namespace
+}  // namespace tenantkit::testing::sql
