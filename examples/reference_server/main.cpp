@@ -10,6 +10,7 @@
 #include <tenantkit/core/config.hpp>
 
 #include "app.hpp"
+#include "backends.hpp"
 #include "net/server.hpp"
 #include "routes.hpp"
 
@@ -34,6 +35,11 @@ int main(int argc, char** argv) {
   }
 
   server::App app(std::move(*config));
+  auto backends = server::open_backends(app);
+  if (!backends) {
+    std::fprintf(stderr, "tenantkit-server: %s\n", backends.error().detail.c_str());
+    return 1;
+  }
   if (auto installed = app.install_routes(server::routes(app)); !installed) {
     std::fprintf(stderr, "tenantkit-server: %s\n", installed.error().detail.c_str());
     return 1;

@@ -135,6 +135,10 @@ constexpr std::array kSettings = {
     [](C& c, std::string_view v) { return database_url(v, c.database_url); }},
   Setting{"TK_DATABASE_POOL_SIZE", "--database-pool-size", "8", "Database connections in the pool (1-256).", false,
     [](C& c, std::string_view v) { return parse_int(v, 1, 256, c.database_pool_size); }},
+  Setting{"TK_DATABASE_MIGRATION_URL", "--database-migration-url", "", "PostgreSQL URL of the schema owner: migrations run at start and grant TK_DATABASE_URL's role access; empty expects a migrated schema.", true,
+    [](C& c, std::string_view v) -> Result<void> {
+      if (!v.empty() && !v.starts_with("postgresql://") && !v.starts_with("postgres://")) return invalid("expected postgresql://owner:pass@host:port/db");
+      c.database_migration_url = std::string(v); return ok(); }},
   Setting{"TK_REDIS_URL", "--redis-url", "", "redis://host:port/db for shared quotas and revocations; empty keeps them in-process.", true,
     [](C& c, std::string_view v) -> Result<void> {
       if (!v.empty() && !v.starts_with("redis://")) return invalid("expected redis://host:port[/db]");

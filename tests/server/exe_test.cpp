@@ -3,6 +3,7 @@
 // exits 0 on SIGTERM; --help exits 0; a bad configuration names every bad setting and exits 2.
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -83,7 +84,10 @@ int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
 }
 
 TEST(ServerExecutableTest, ListensServesAndExitsZeroOnSigterm) {
-  Child c = spawn({"--listen=127.0.0.1:0", "--log-level=warn"});
+  const auto db_dir = std::filesystem::temp_directory_path() /
+                      ("tk-exe-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+  const std::string db_flag = "--database-url=sqlite:" + (db_dir / "tenantkit.db").string();
+  Child c = spawn({"--listen=127.0.0.1:0", "--log-level=warn", db_flag});
   ASSERT_GT(c.pid, 0);
   const std::string line = read_until(c.out, "\n", std::chrono::seconds(10));
   const std::string prefix = "tenantkit-server listening on http://127.0.0.1:";
@@ -95,11 +99,17 @@ TEST(ServerExecutableTest, ListensServesAndExitsZeroOnSigterm) {
   auto res = get(static_cast<std::uint16_t>(port), "/health");
   EXPECT_EQ(res.result_int(), 200u);
   EXPECT_EQ(res.body(), "{\"status\":\"ok\"}");
+  // The embedded default storage is opened (folder created, migrated) and checked by /ready.
+  auto ready = get(static_cast<std::uint16_t>(port), "/ready");
+  EXPECT_EQ(ready.result_int(), 200u) << ready.body();
+  EXPECT_THAT(std::string(ready.body()), HasSubstr("\"database\":\"ok\""));
+  EXPECT_TRUE(std::filesystem::exists(db_dir / "tenantkit.db"));
 
   ASSERT_EQ(kill(c.pid, SIGTERM), 0);
   EXPECT_EQ(wait_exit(c.pid, std::chrono::seconds(10)), 0);
   close(c.out);
   close(c.err);
+  std::filesystem::remove_all(db_dir);
 }
 
 TEST(ServerExecutableTest, HelpListsSettings) {

@@ -40,6 +40,7 @@ struct Config {
   // --- Storage and shared state
   std::string database_url = "sqlite:./var/tenantkit.db";  ///< TK_DATABASE_URL.
   int database_pool_size = 8;                     ///< TK_DATABASE_POOL_SIZE: 1..256.
+  std::string database_migration_url;  ///< TK_DATABASE_MIGRATION_URL: schema owner (PostgreSQL).
   std::string redis_url;                          ///< TK_REDIS_URL: empty → in-process quotas.
 
   // --- Tokens and keys

@@ -645,6 +645,23 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
     sink(i, decide(requests[i].tenant, requests[i].meter, requests[i].cost));
 }
 
+Result<void> RedisBackend::ping() {
+  Impl& im = *impl_;
+  auto conn = im.checkout();
+  auto connected = im.ensure_connected(*conn);
+  if (!connected) {
+    im.checkin(std::move(conn));
+    return connected.error();
+  }
+  ReplyPtr r(static_cast<redisReply*>(redisCommand(conn->ctx.get(), "PING")));
+  const bool good =
+      r && r->type == REDIS_REPLY_STATUS && std::string_view(r->str, r->len) == "PONG";
+  if (!good) conn->ctx.reset();
+  im.checkin(std::move(conn));
+  if (!good) return Error{Errc::unavailable, "redis did not answer PING"};
+  return ok();
+}
+
 Result<void> RedisBackend::flush_all_for_tests() {
   Impl& im = *impl_;
   auto conn = im.checkout();

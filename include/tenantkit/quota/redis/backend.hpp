@@ -97,6 +97,9 @@ class RedisBackend final : public QuotaBackend {
   Result<void> return_lease(std::string_view tenant, std::string_view meter, std::int64_t units,
                             std::int64_t window_index);
 
+  /// Checks that Redis answers PING (readiness probes). Errors: unavailable.
+  Result<void> ping();
+
   /// Deletes every key of this backend's prefix in the current database (tests, benchmarks).
   /// Errors: unavailable.
   Result<void> flush_all_for_tests();
