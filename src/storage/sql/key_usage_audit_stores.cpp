@@ -66,18 +66,8 @@ class SqlApiKeyStore final : public ApiKeyStore {
   }
 
   Result<std::optional<ApiKey>> find_by_prefix(std::string_view prefix) override {
-    const std::string p(prefix);
-    return db_.run<std::optional<ApiKey>>(
-        Access::read, Scope::lookup("tenantkit.lookup_prefix", p),
-        [&](soci::session& s) -> Result<std::optional<ApiKey>> {
-          ApiKeyRow r;
-          if (!Query(s, select(db_, ApiKeyRow::kCols, "api_keys", "WHERE prefix = :p"))
-                   .in(p)
-                   .row(r)
-                   .one())
-            return std::optional<ApiKey>();
-          return std::optional<ApiKey>(r.get());
-        });
+    return find_unique<ApiKeyRow>(db_, "tenantkit.lookup_prefix", "api_keys", "WHERE prefix = :v",
+                                  std::string(prefix));
   }
 
   Result<Page<ApiKey>> list(const OrgId& org, const PageRequest& page) override {

@@ -4,6 +4,7 @@
 // bound variables alive until it has run).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -415,6 +416,23 @@ inline std::string select(const Db& db, const char* cols, std::string_view table
   s += ' ';
   s += rest;
   return db.q(s);
+}
+
+/// The row of `table` matching `where` (one `:v` placeholder bound to `value`), read under the
+/// lookup setting `setting`: RLS shows exactly the rows that setting names (docs/sql-storage.md),
+/// so this serves the unscoped find_by_* calls. Absence is a value.
+template <class Row>
+auto find_unique(Db& db, const char* setting, std::string_view table, std::string_view where,
+                 const std::string& value) -> Result<std::optional<decltype(Row{}.get())>> {
+  using Rec = decltype(Row{}.get());
+  return db.run<std::optional<Rec>>(
+      Access::read, Scope::lookup(setting, value),
+      [&](soci::session& s) -> Result<std::optional<Rec>> {
+        Row r;
+        if (!Query(s, select(db, Row::kCols, table, where)).in(value).row(r).one())
+          return std::optional<Rec>();
+        return std::optional<Rec>(r.get());
+      });
 }
 
 /// Cursors are opaque: base64url("c:" + the last key), so garbage is told apart from a key.

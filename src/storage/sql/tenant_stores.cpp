@@ -129,15 +129,8 @@ class SqlOrgStore final : public OrgStore {
   }
 
   Result<std::optional<Org>> find_by_slug(std::string_view slug) override {
-    const std::string sl(slug);
-    return db_.run<std::optional<Org>>(
-        Access::read, Scope::lookup("tenantkit.lookup_slug", sl),
-        [&](soci::session& s) -> Result<std::optional<Org>> {
-          OrgRow r;
-          if (!Query(s, select(db_, OrgRow::kCols, "orgs", "WHERE slug = :s")).in(sl).row(r).one())
-            return std::optional<Org>();
-          return std::optional<Org>(r.get());
-        });
+    return find_unique<OrgRow>(db_, "tenantkit.lookup_slug", "orgs", "WHERE slug = :v",
+                               std::string(slug));
   }
 
   Result<Org> update(const OrgId& org, std::string_view name, std::string_view slug,
@@ -427,18 +420,8 @@ class SqlInvitationStore final : public InvitationStore {
   }
 
   Result<std::optional<Invitation>> find_by_token_hash(std::string_view token_hash) override {
-    const std::string h(token_hash);
-    return db_.run<std::optional<Invitation>>(
-        Access::read, Scope::lookup("tenantkit.lookup_token", h),
-        [&](soci::session& s) -> Result<std::optional<Invitation>> {
-          InvitationRow r;
-          if (!Query(s, select(db_, InvitationRow::kCols, "invitations", "WHERE token_hash = :t"))
-                   .in(h)
-                   .row(r)
-                   .one())
-            return std::optional<Invitation>();
-          return std::optional<Invitation>(r.get());
-        });
+    return find_unique<InvitationRow>(db_, "tenantkit.lookup_token", "invitations",
+                                      "WHERE token_hash = :v", std::string(token_hash));
   }
 
   Result<Page<Invitation>> list_pending(const OrgId& org, const PageRequest& page,
@@ -766,18 +749,8 @@ class SqlScimTokenStore final : public ScimTokenStore {
   }
 
   Result<std::optional<ScimToken>> find_by_hash(std::string_view token_hash) override {
-    const std::string h(token_hash);
-    return db_.run<std::optional<ScimToken>>(
-        Access::read, Scope::lookup("tenantkit.lookup_token", h),
-        [&](soci::session& s) -> Result<std::optional<ScimToken>> {
-          ScimRow r;
-          if (!Query(s, select(db_, ScimRow::kCols, "scim_tokens", "WHERE token_hash = :h"))
-                   .in(h)
-                   .row(r)
-                   .one())
-            return std::optional<ScimToken>();
-          return std::optional<ScimToken>(r.get());
-        });
+    return find_unique<ScimRow>(db_, "tenantkit.lookup_token", "scim_tokens",
+                                "WHERE token_hash = :v", std::string(token_hash));
   }
 
   Result<void> revoke(const OrgId& org, Timestamp now) override {
