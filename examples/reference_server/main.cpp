@@ -13,6 +13,7 @@
 #include "backends.hpp"
 #include "net/server.hpp"
 #include "routes.hpp"
+#include "services.hpp"
 
 int main(int argc, char** argv) {
   using namespace tenantkit;
@@ -40,7 +41,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantkit-server: %s\n", backends.error().detail.c_str());
     return 1;
   }
-  if (auto installed = app.install_routes(server::routes(app)); !installed) {
+  auto services = server::Services::create(app, *backends);
+  if (!services) {
+    std::fprintf(stderr, "tenantkit-server: %s\n", services.error().detail.c_str());
+    return 1;
+  }
+  if (auto installed = app.install_routes(server::routes(app, **services)); !installed) {
     std::fprintf(stderr, "tenantkit-server: %s\n", installed.error().detail.c_str());
     return 1;
   }

@@ -159,6 +159,21 @@ std::string Metrics::render() const {
       "# TYPE process_start_time_seconds gauge\n"
       "process_start_time_seconds " +
       number(start_seconds_) + "\n";
+  out +=
+      "# HELP tenantkit_quota_decisions_total Quota decisions on metered routes, by result.\n"
+      "# TYPE tenantkit_quota_decisions_total counter\n"
+      "tenantkit_quota_decisions_total{result=\"allowed\"} " +
+      std::to_string(quota_allowed_.load(std::memory_order_relaxed)) +
+      "\ntenantkit_quota_decisions_total{result=\"denied\"} " +
+      std::to_string(quota_denied_.load(std::memory_order_relaxed)) + "\n";
+  out +=
+      "# HELP tenantkit_webhook_events_total Billing webhook deliveries, by result.\n"
+      "# TYPE tenantkit_webhook_events_total counter\n";
+  for (std::size_t i = 0; i < kWebhookResults.size(); ++i) {
+    out += "tenantkit_webhook_events_total{result=\"";
+    out += kWebhookResults[i];
+    out += "\"} " + std::to_string(webhooks_[i].load(std::memory_order_relaxed)) + "\n";
+  }
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/beast/http/verb.hpp>
@@ -51,6 +52,18 @@ class Metrics {
   void connection_closed() noexcept { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
   void connection_rejected() noexcept { rejected_.fetch_add(1, std::memory_order_relaxed); }
 
+  /// Counts one quota decision (tenantkit_quota_decisions_total{result="allowed"|"denied"}).
+  void quota_decision(bool allowed) noexcept {
+    (allowed ? quota_allowed_ : quota_denied_).fetch_add(1, std::memory_order_relaxed);
+  }
+  /// Counts one billing webhook by disposition: 0 applied, 1 duplicate, 2 stale, 3 ignored,
+  /// 4 rejected, 5 unmapped, 6 bad signature (tenantkit_webhook_events_total{result=...}).
+  static constexpr std::array<std::string_view, 7> kWebhookResults = {
+      "applied", "duplicate", "stale", "ignored", "rejected", "unmapped", "invalid_signature"};
+  void webhook_event(std::size_t result) noexcept {
+    if (result < kWebhookResults.size()) webhooks_[result].fetch_add(1, std::memory_order_relaxed);
+  }
+
   /// The whole registry in Prometheus text format 0.0.4.
   std::string render() const;
 
@@ -62,6 +75,9 @@ class Metrics {
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> quota_allowed_{0};
+  std::atomic<std::uint64_t> quota_denied_{0};
+  std::array<std::atomic<std::uint64_t>, kWebhookResults.size()> webhooks_{};
 };
 
 }  // namespace tenantkit::server

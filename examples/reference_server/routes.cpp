@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The whole route table. Steps are listed beside each route, in API.md's order of checks:
+// The whole route table, by group. Steps are listed beside each route (handlers/<group>.cpp), in
+// API.md's order of checks (steps/auth.hpp):
 //
 //   (request_id, CORS preflight: for every request, before routing; see http/pipeline.cpp)
 //   authenticate      401 unauthorized   access token, API key or session cookie -> Principal
@@ -8,22 +9,35 @@
 //   require(perm)     403 forbidden      the role (or the API key's scopes) holds the permission
 //   require_feature   402                the plan has the feature / room
 //   meter(meter)      429                quota check-and-consume, RateLimit headers
-//
-// Those steps arrive with the auth, tenant, rbac, billing and quota work; the operational
-// routes below need none of them.
 #include "routes.hpp"
 
+#include <iterator>
+
+#include "handlers/api_keys.hpp"
+#include "handlers/auth.hpp"
 #include "handlers/health.hpp"
 
 namespace tenantkit::server {
 using boost::beast::http::verb;
 
-std::vector<Route> routes(App& app) {
-  return {
+namespace {
+
+void append(std::vector<Route>& all, std::vector<Route> group) {
+  all.insert(all.end(), std::make_move_iterator(group.begin()),
+             std::make_move_iterator(group.end()));
+}
+
+}  // namespace
+
+std::vector<Route> routes(App& app, Services& services) {
+  std::vector<Route> all{
       {verb::get, "/health", {}, handlers::health()},
       {verb::get, "/ready", {}, handlers::ready(app)},
       {verb::get, "/metrics", {}, handlers::metrics(app)},
   };
+  append(all, handlers::auth_routes(services));
+  append(all, handlers::api_key_routes(services));
+  return all;
 }
 
 }  // namespace tenantkit::server

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// The route table of the reference server (routes.cpp: every endpoint on one screen).
+// The route table of the reference server: routes.cpp lists the groups; each handlers/<group>.cpp
+// lists its routes with their steps beside them.
 #pragma once
 
 #include <vector>
 
 #include "app.hpp"
 #include "http/route.hpp"
+#include "services.hpp"
 
 namespace tenantkit::server {
 
-/// Every API.md endpoint implemented so far, with its steps and handler. Handlers keep a
-/// reference to `app`, which must outlive the routes.
-std::vector<Route> routes(App& app);
+/// Every API.md endpoint implemented so far, with its steps and handler. Handlers keep
+/// references to `app` and `services`, which must outlive the routes.
+std::vector<Route> routes(App& app, Services& services);
 
 }  // namespace tenantkit::server

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "client.hpp"
 
+#include <filesystem>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -22,6 +24,11 @@ Config test_config() {
   c.read_timeout = std::chrono::seconds(5);
   c.idle_timeout = std::chrono::seconds(5);
   c.shutdown_grace = std::chrono::seconds(5);
+  // No files in the working directory: HS256 and a fixed pepper instead of var/ key files.
+  c.jwt_alg = "HS256";
+  c.jwt_secret = Secret(std::string(32, 'j'));
+  c.api_key_pepper = Secret(std::string(32, 'p'));
+  c.outbox_dir = (std::filesystem::temp_directory_path() / "tenantkit-server-test-outbox").string();
   return c;
 }
 
@@ -44,7 +51,11 @@ TestServer::TestServer(Config config, std::vector<Route> extra, std::vector<Read
   options.readiness_timeout = readiness_timeout;
   app_ = std::make_unique<App>(std::move(config), std::move(options));
   for (auto& c : checks) app_->add_readiness_check(std::move(c));
-  auto table = routes(*app_);
+  backends_.storage = storage::open_memory();
+  auto services = Services::create(*app_, backends_);
+  if (!services) throw std::runtime_error(services.error().detail);
+  services_ = std::move(*services);
+  auto table = routes(*app_, *services_);
   for (auto& r : extra) table.push_back(std::move(r));
   if (auto installed = app_->install_routes(std::move(table)); !installed)
     throw std::runtime_error(installed.error().detail);

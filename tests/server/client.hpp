@@ -21,7 +21,9 @@
 #include <tenantkit/core/config.hpp>
 
 #include "app.hpp"
+#include "backends.hpp"
 #include "net/server.hpp"
+#include "services.hpp"
 
 namespace tenantkit::server::testing {
 
@@ -53,6 +55,7 @@ class TestServer {
 
   std::uint16_t port() const { return server_->port(); }
   App& app() { return *app_; }
+  Services& services() { return *services_; }
   Server& server() { return *server_; }
   const LogCapture& log() const { return log_; }
   /// Calls Server::stop() (blocks until run() returned) and joins the thread. Idempotent.
@@ -61,6 +64,8 @@ class TestServer {
  private:
   LogCapture log_;
   std::unique_ptr<App> app_;
+  Backends backends_;
+  std::unique_ptr<Services> services_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   bool stopped_ = false;

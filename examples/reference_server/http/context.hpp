@@ -16,6 +16,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <tenantkit/core/result.hpp>
+#include <tenantkit/rbac/permission.hpp>
 #include <tenantkit/tenant/context.hpp>
 
 namespace tenantkit::server {
@@ -40,6 +41,15 @@ struct RequestContext {
   std::string_view route = "unmatched";  ///< The matched route pattern (metrics, logs).
   std::size_t route_index = kUnmatched;  ///< Metrics slot of `route` (Router pattern index).
   const Logger* logger = nullptr;        ///< Where problem() logs internal errors.
+
+  // --- Set by the steps (steps/auth.hpp) for the handler.
+  bool via_cookie = false;  ///< Authenticated by the tk_session cookie (CSRF applies).
+  OrgId token_org;          ///< The access token's active org (`org` claim); may be empty.
+  std::string email;        ///< The user's email when a user is authenticated.
+  /// Effective permissions in the tenant (an API key's: its scopes). Set by resolve_tenant.
+  rbac::PermissionSet permissions;
+  /// Headers every response of this request carries, errors included (RateLimit, Set-Cookie).
+  std::vector<std::pair<std::string, std::string>> response_headers;
 
   /// The value of path parameter `{name}`; empty when the route has none by that name.
   std::string_view param(std::string_view name) const noexcept;

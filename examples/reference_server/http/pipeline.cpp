@@ -61,6 +61,7 @@ Response handle(App& app, RequestContext& ctx) {
 
 void finish_response(const App& app, const RequestContext& ctx, Response& res) {
   res.set("X-Request-Id", ctx.request_id);
+  for (const auto& [name, value] : ctx.response_headers) res.insert(name, value);
   add_security_headers(res, ctx.path, app.config().env == "prod");
   app.cors().decorate(ctx, res);
 }

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// /v1/api-keys (create, list, revoke, rotate) and /v1/data, the metered demo resource.
+#include "handlers/api_keys.hpp"
+
+#include "app.hpp"
+#include "handlers/common.hpp"
+#include "steps/auth.hpp"
+
+namespace tenantkit::server::handlers {
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+json::object key_json(const storage::ApiKey& k) {
+  return {{"id", k.id.str()},
+          {"name", k.name},
+          {"prefix", k.prefix},
+          {"scopes", string_array(k.scopes)},
+          {"created_at", time_json(k.created_at)},
+          {"last_used_at", time_json(k.last_used_at)},
+          {"expires_at", time_json(k.expires_at)},
+          {"revoked_at", time_json(k.revoked_at)}};
+}
+
+json::object issued_json(const apikey::IssuedKey& issued) {
+  json::object out = key_json(issued.record);
+  out["secret"] = issued.secret.reveal();
+  return out;
+}
+
+}  // namespace
+
+Handler create_api_key(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto obj = body_object(ctx);
+    if (!obj) return obj.error();
+    FieldReader in(*obj);
+    apikey::NewKey key;
+    key.name = in.required_string("name", 1, 100);
+    auto scopes = in.optional_string_array("scopes", 64);
+    if (auto expires = in.optional_string("expires_at", 1, 64)) {
+      auto t = parse_rfc3339(*expires);
+      if (!t)
+        in.invalid("expires_at", "must be an RFC 3339 timestamp");
+      else
+        key.expires_at = *t;
+    }
+    if (auto done = in.finish(); !done) return done.error();
+    if (scopes && !scopes->empty()) {
+      // Choosing scopes is a plan feature; the default scopes are always available.
+      if (auto f = steps::check_feature(s, ctx, billing::Feature::api_key_scopes); !f)
+        return f.error();
+      key.scopes = std::move(*scopes);
+    }
+    key.created_by = ctx.tenant.principal.user;
+    const auto creator = s.rbac->names(ctx.permissions);
+    auto issued = s.keys->create(ctx.tenant.tenant, key, creator);
+    if (!issued) return issued.error();
+    audit(s, ctx, ctx.tenant.tenant,
+          {.action = "api_key.created",
+           .target_type = "api_key",
+           .target_id = issued->record.id.str(),
+           .metadata = {{"name", issued->record.name},
+                        {"prefix", issued->record.prefix},
+                        {"scopes", string_array(issued->record.scopes)}}});
+    return json_response(http::status::created, issued_json(*issued));
+  };
+}
+
+Handler list_api_keys(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto page = page_request(ctx);
+    if (!page) return page.error();
+    auto keys = s.keys->list(ctx.tenant.tenant, *page);
+    if (!keys) return keys.error();
+    json::array items;
+    for (const auto& k : keys->items) items.push_back(key_json(k));
+    return json_response(http::status::ok, envelope(std::move(items), keys->next_cursor));
+  };
+}
+
+Handler revoke_api_key(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto id = path_id<ApiKeyId>(ctx, "id");
+    if (!id) return id.error();
+    auto revoked = s.keys->revoke(ctx.tenant.tenant, *id);
+    if (!revoked) return revoked.error();
+    audit(s, ctx, ctx.tenant.tenant,
+          {.action = "api_key.revoked", .target_type = "api_key", .target_id = id->str()});
+    return empty_response(http::status::no_content);
+  };
+}
+
+Handler rotate_api_key(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto id = path_id<ApiKeyId>(ctx, "id");
+    if (!id) return id.error();
+    auto issued = s.keys->rotate(ctx.tenant.tenant, *id);
+    if (!issued) return issued.error();
+    audit(s, ctx, ctx.tenant.tenant,
+          {.action = "api_key.rotated",
+           .target_type = "api_key",
+           .target_id = id->str(),
+           .metadata = {{"successor", issued->record.id.str()}}});
+    return json_response(http::status::created, issued_json(*issued));
+  };
+}
+
+Handler data(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    return json_response(http::status::ok, json::object{{"org_id", ctx.tenant.tenant.str()},
+                                                        {"message", "hello from tenantkit"},
+                                                        {"at", time_json(s.app.clock().now())}});
+  };
+}
+
+std::vector<Route> api_key_routes(Services& s) {
+  using boost::beast::http::verb;
+  using steps::Callers;
+  const auto keys = [&s](std::vector<Step> extra = {}) {
+    std::vector<Step> v{steps::authenticate(s, Callers::users_and_keys), steps::csrf(),
+                        steps::resolve_tenant(s), steps::require(s, "api_keys:write")};
+    v.insert(v.end(), extra.begin(), extra.end());
+    return v;
+  };
+  return {
+      {verb::post, "/v1/api-keys", keys(), idempotent(s, create_api_key(s))},
+      {verb::get, "/v1/api-keys", keys(), list_api_keys(s)},
+      {verb::delete_, "/v1/api-keys/{id}", keys(), idempotent(s, revoke_api_key(s))},
+      {verb::post, "/v1/api-keys/{id}/rotate", keys(), idempotent(s, rotate_api_key(s))},
+      {verb::get,
+       "/v1/data",
+       {steps::authenticate(s, Callers::users_and_keys), steps::resolve_tenant(s),
+        steps::require(s, "data:read"), steps::meter(s, "api_calls")},
+       data(s)},
+  };
+}
+
+}  // namespace tenantkit::server::handlers

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shapes and steps shared by the auth and org handlers: user and org JSON, org creation.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include <tenantkit/storage/records.hpp>
+
+#include "services.hpp"
+
+namespace tenantkit::server::handlers {
+
+/// {"id","email","name"}.
+boost::json::object user_json(const storage::User& user);
+/// {"id","name","slug","plan","status","created_at"}: plan and status from the subscription.
+/// Errors: unavailable.
+Result<boost::json::object> org_json(Services& services, const storage::Org& org);
+
+/// Creates an org owned by `owner`. The slug is `slug` when given (conflict when taken), else
+/// derived from the name with a random suffix on collision.
+/// Errors: validation_failed (field "slug"), conflict, unavailable.
+Result<storage::Org> create_org(Services& services, const storage::User& owner,
+                                const std::string& name, const std::optional<std::string>& slug);
+
+/// True when `slug` is 1..63 of [a-z0-9-], not starting or ending with '-'.
+bool valid_slug(std::string_view slug) noexcept;
+
+}  // namespace tenantkit::server::handlers

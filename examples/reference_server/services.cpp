@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "services.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <span>
+#include <utility>
+
+#include <tenantkit/billing/stripe/stripe_provider.hpp>
+#include <tenantkit/billing/webhook.hpp>
+#include <tenantkit/core/encoding.hpp>
+#include <tenantkit/quota/in_process.hpp>
+#include <tenantkit/quota/redis/backend.hpp>
+
+#include "app.hpp"
+#include "plan_limits.hpp"
+#include <sys/stat.h>
+
+namespace tenantkit::server {
+
+// --- RoleSync
+
+namespace {
+
+rbac::RoleDefinition definition_of(const storage::Role& r) {
+  return {.name = r.name, .allow = r.permissions, .deny = r.deny, .inherits = r.inherits};
+}
+
+// Roles ordered so that each comes after the custom roles it inherits (the engine validates
+// `inherits` at creation). Cycles cannot be stored (the engine refused them when they were
+// written); a leftover one is appended last and its creation fails loudly.
+std::vector<const storage::Role*> parents_first(const std::vector<storage::Role>& roles) {
+  std::vector<const storage::Role*> out;
+  std::set<std::string, std::less<>> placed;
+  std::set<std::string, std::less<>> custom;
+  for (const auto& r : roles) custom.insert(r.name);
+  while (out.size() < roles.size()) {
+    bool progressed = false;
+    for (const auto& r : roles) {
+      if (placed.contains(r.name)) continue;
+      const bool ready = std::all_of(r.inherits.begin(), r.inherits.end(), [&](const auto& p) {
+        return !custom.contains(p) || placed.contains(p);
+      });
+      if (!ready) continue;
+      out.push_back(&r);
+      placed.insert(r.name);
+      progressed = true;
+    }
+    if (!progressed) {
+      for (const auto& r : roles)
+        if (!placed.contains(r.name)) out.push_back(&r);
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> RoleSync::ensure(const OrgId& org) {
+  const Timestamp now = clock_.now();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = loaded_.find(org.str());
+    if (it != loaded_.end() && now - it->second.loaded_at < kStaleAfter) return ok();
+  }
+  auto fresh = store_.list(org);
+  if (!fresh) return fresh.error();
+  std::lock_guard lock(mutex_);
+  auto& entry = loaded_[org.str()];
+  if (entry.roles != *fresh) {
+    // One edit: drop the old definitions (children first), create the new ones (parents first),
+    // so readers see the old set or the new one, never a mix.
+    rbac::TenantEdit edit;
+    auto old_order = parents_first(entry.roles);
+    for (auto it = old_order.rbegin(); it != old_order.rend(); ++it) edit.delete_role((*it)->name);
+    for (const auto* r : parents_first(*fresh)) edit.create_role(definition_of(*r));
+    if (auto applied = engine_.apply(org.str(), edit); !applied) return applied.error();
+    entry.roles = std::move(*fresh);
+  }
+  entry.loaded_at = now;
+  return ok();
+}
+
+void RoleSync::invalidate(const OrgId& org) {
+  std::lock_guard lock(mutex_);
+  auto it = loaded_.find(org.str());
+  if (it != loaded_.end()) it->second.loaded_at = Timestamp{};
+}
+
+void RoleSync::forget(const OrgId& org) {
+  std::lock_guard lock(mutex_);
+  loaded_.erase(org.str());
+  engine_.remove_tenant(org.str());
+}
+
+// --- Services
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The pepper of keyed hashes (API keys, refresh, reset, invitation and SCIM tokens):
+// TK_API_KEY_PEPPER, else a 32-byte random file next to the other server state, created 0600 on
+// first start. Several instances must share it (set TK_API_KEY_PEPPER, docs/configuration.md).
+Result<Secret> load_pepper(const Config& config, Random& random) {
+  if (!config.api_key_pepper.empty()) return config.api_key_pepper;
+  const fs::path path = fs::path("var") / "pepper";
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+      return Error{Errc::validation_failed, path.string() + " must not be readable by others"};
+    std::ifstream in(path, std::ios::binary);
+    std::string hex((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!hex.empty() && (hex.back() == '\n' || hex.back() == ' ')) hex.pop_back();
+    auto bytes = hex_decode(hex);
+    if (!bytes || bytes->size() < 32)
+      return Error{Errc::validation_failed, path.string() + " is not a 32-byte hex pepper"};
+    return Secret(std::move(*bytes));
+  }
+  fs::create_directories(path.parent_path(), ec);
+  std::array<std::byte, 32> raw{};
+  random.fill(raw);
+  const std::string hex = hex_encode(std::span<const std::byte>(raw));
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Error{Errc::unavailable, "cannot write " + tmp.string()};
+    out << hex << '\n';
+  }
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec);
+  fs::rename(tmp, path, ec);
+  if (ec) return Error{Errc::unavailable, "cannot create " + path.string() + ": " + ec.message()};
+  return Secret(std::string(reinterpret_cast<const char*>(raw.data()), raw.size()));
+}
+
+Result<std::unique_ptr<auth::JwtCodec>> make_jwt(const Config& config, Random& random,
+                                                 const Clock& clock) {
+  auto alg = auth::parse_jwt_alg(config.jwt_alg);
+  if (!alg) return alg.error();
+  const auth::JwtOptions options{.alg = *alg,
+                                 .issuer = config.jwt_issuer,
+                                 .audience = config.jwt_audience,
+                                 .ttl = config.access_token_ttl};
+  if (*alg == auth::JwtAlg::hs256)
+    return auth::JwtCodec::hs256(config.jwt_secret, options, random, clock);
+  const std::string path =
+      config.jwt_key_file.empty() ? std::string("var/jwt-keys.json") : config.jwt_key_file;
+  std::error_code ec;
+  if (auto parent = fs::path(path).parent_path(); !parent.empty())
+    fs::create_directories(parent, ec);
+  auto keys = auth::JwtKeySet::load_or_create(path, random, clock.now());
+  if (!keys) return keys.error();
+  return auth::JwtCodec::eddsa(std::move(*keys), options, random, clock);
+}
+
+}  // namespace
+
+Services::Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHasher p,
+                   billing::PlanCatalogue c)
+    : app(a),
+      db(*b.storage),
+      backends(b),
+      hasher(std::move(h)),
+      passwords(std::move(p)),
+      catalogue(std::move(c)) {}
+
+Services::~Services() = default;
+
+Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends) {
+  const Config& config = app.config();
+  Clock& clock = app.clock();
+  Random& random = app.random();
+
+  auto pepper = load_pepper(config, random);
+  if (!pepper) return pepper.error();
+  auto hasher = apikey::KeyHasher::create({apikey::Pepper{.version = 1, .key = *pepper}});
+  if (!hasher) return hasher.error();
+  auto passwords = auth::PasswordHasher::create();
+  if (!passwords) return passwords.error();
+  auto catalogue = billing::catalogue_from_config(config);
+  if (!catalogue) return catalogue.error();
+  std::unique_ptr<Services> s(new Services(app, backends, std::move(*hasher), std::move(*passwords),
+                                           std::move(*catalogue)));
+  storage::Storage& db = s->db;
+
+  auto jwt = make_jwt(config, random, clock);
+  if (!jwt) return jwt.error();
+  s->jwt = std::move(*jwt);
+  auto sessions = auth::SessionManager::create(db.sessions(), s->hasher, random, clock,
+                                               {.refresh_ttl = config.refresh_token_ttl});
+  if (!sessions) return sessions.error();
+  s->sessions = std::move(*sessions);
+  auto throttle = auth::LoginThrottle::create(
+      clock, {.max_attempts = config.login_max_attempts, .window = config.login_window});
+  if (!throttle) return throttle.error();
+  s->throttle = std::move(*throttle);
+  s->one_time = std::make_unique<auth::OneTimeTokens>(db.sessions(), s->hasher, random, clock);
+
+  s->rbac = std::make_unique<rbac::Engine>();
+  s->roles = std::make_unique<RoleSync>(*s->rbac, db.roles(), clock);
+
+  s->revocations = std::make_unique<apikey::InProcessRevocationFeed>();
+  s->last_used = std::make_unique<apikey::LastUsedRecorder>(db.api_keys(), clock);
+  // Without a shared revocation feed, the cache lifetime bounds how long another instance may
+  // still accept a revoked key: keep it at 1 s (API.md: "within 1 s").
+  s->verifier = std::make_unique<apikey::Verifier>(
+      db.api_keys(), s->hasher, *s->revocations, clock, s->last_used.get(),
+      apikey::CacheOptions{.ttl = std::chrono::seconds{1}});
+  s->keys = std::make_unique<apikey::KeyManager>(
+      db.api_keys(), s->hasher, *s->revocations, random, clock,
+      apikey::ManagerOptions{.rotation_grace = config.api_key_grace});
+
+  s->plan_policy = std::make_unique<billing::CataloguePlanPolicy>(s->catalogue);
+  s->entitlements = std::make_unique<billing::EntitlementCache>(
+      *s->plan_policy, billing::subscription_store_loader(db.subscriptions()), clock);
+  s->limits = std::make_unique<PlanLimits>(*s->entitlements);
+
+  if (!config.redis_url.empty()) {
+    auto redis = quota::redis::open_backend({.url = config.redis_url}, *s->limits, clock);
+    if (!redis) return redis.error();
+    backends.redis = std::move(*redis);
+    quota::redis::RedisBackend* r = backends.redis.get();
+    app.add_readiness_check({"redis", [r] { return r->ping(); }});
+    s->quota = r;
+  } else {
+    s->quota_local = std::make_unique<quota::InProcessBackend>(*s->limits, clock);
+    s->quota = s->quota_local.get();
+  }
+
+  // Billing: Stripe when a secret key is set, else the offline provider whose checkout and portal
+  // pages this server serves. Offline events are signed with the configured webhook secrets, or
+  // with a per-process random one, and go through the same verifier as Stripe's.
+  std::vector<Secret> webhook_secrets = config.stripe_webhook_secrets;
+  if (config.stripe_enabled()) {
+    auto stripe = billing::open_stripe({.secret_key = config.stripe_secret_key,
+                                        .api_base = config.stripe_api_base,
+                                        .catalogue = &s->catalogue},
+                                       random);
+    if (!stripe) return stripe.error();
+    s->provider = std::move(*stripe);
+  } else {
+    if (webhook_secrets.empty()) {
+      std::array<std::byte, 24> raw{};
+      random.fill(raw);
+      webhook_secrets.emplace_back("whsec_local_" + hex_encode(std::span<const std::byte>(raw)));
+    }
+    auto local = billing::LocalBillingProvider::create({.public_url = config.effective_public_url(),
+                                                        .webhook_secrets = webhook_secrets,
+                                                        .catalogue = &s->catalogue},
+                                                       clock, random);
+    if (!local) return local.error();
+    s->local_billing = local->get();
+    s->provider = std::move(*local);
+  }
+  if (!webhook_secrets.empty()) {
+    auto verifier = billing::WebhookVerifier::create({.secrets = webhook_secrets}, clock);
+    if (!verifier) return verifier.error();
+    s->webhooks = std::make_unique<billing::WebhookHandler>(
+        std::move(*verifier), db.subscriptions(), db.webhook_events(),
+        billing::EventMapping{.catalogue = &s->catalogue}, clock, s->entitlements.get());
+  }
+
+  const Logger& logger = app.logger();
+  auto mailer = mail::OutboxMailer::open(config.outbox_dir, [&logger](std::string_view line) {
+    logger.info("mail queued", {{"message", std::string(line)}});
+  });
+  if (!mailer) return mailer.error();
+  s->mailer = std::move(*mailer);
+  return s;
+}
+
+}  // namespace tenantkit::server

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// Services: the library objects the routes share, built once from the Config and the opened
+// Backends: key hasher, password hasher, JWT codec, session manager, login throttle, RBAC engine
+// (custom roles synced from storage), API-key verifier and manager, plan policy and entitlement
+// cache, quota backend, billing provider and webhook handler, mailer. Handlers only call these.
+//
+// Thread safety: every member is safe to use from many worker threads at once.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <tenantkit/apikey/hasher.hpp>
+#include <tenantkit/apikey/last_used.hpp>
+#include <tenantkit/apikey/manager.hpp>
+#include <tenantkit/apikey/revocation.hpp>
+#include <tenantkit/apikey/verifier.hpp>
+#include <tenantkit/auth/jwt.hpp>
+#include <tenantkit/auth/login_throttle.hpp>
+#include <tenantkit/auth/one_time_token.hpp>
+#include <tenantkit/auth/password.hpp>
+#include <tenantkit/auth/session.hpp>
+#include <tenantkit/billing/entitlements.hpp>
+#include <tenantkit/billing/local/local_provider.hpp>
+#include <tenantkit/billing/plan.hpp>
+#include <tenantkit/billing/plan_policy.hpp>
+#include <tenantkit/billing/provider.hpp>
+#include <tenantkit/billing/webhook_handler.hpp>
+#include <tenantkit/core/result.hpp>
+#include <tenantkit/mail/mailer.hpp>
+#include <tenantkit/quota/backend.hpp>
+#include <tenantkit/quota/limits.hpp>
+#include <tenantkit/rbac/engine.hpp>
+#include <tenantkit/storage/storage.hpp>
+
+#include "backends.hpp"
+
+namespace tenantkit::server {
+
+class App;
+
+/// Keeps each org's custom roles in the RBAC engine in step with the RoleStore. A role change
+/// made through this instance is visible to its next request (invalidate()); one made by another
+/// instance within kStaleAfter.
+class RoleSync {
+ public:
+  static constexpr std::chrono::seconds kStaleAfter{1};
+
+  RoleSync(rbac::Engine& engine, storage::RoleStore& store, const Clock& clock)
+      : engine_(engine), store_(store), clock_(clock) {}
+
+  /// Loads `org`'s custom roles into the engine unless loaded less than kStaleAfter ago.
+  /// Errors: unavailable (storage).
+  Result<void> ensure(const OrgId& org);
+  /// Forces the next ensure(org) to reload.
+  void invalidate(const OrgId& org);
+  /// Forgets the org (deleted).
+  void forget(const OrgId& org);
+
+ private:
+  struct Entry {
+    Timestamp loaded_at;
+    std::vector<storage::Role> roles;
+  };
+  rbac::Engine& engine_;
+  storage::RoleStore& store_;
+  const Clock& clock_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> loaded_;
+};
+
+struct Services {
+  /// Builds every service. Creates var/ files on first start: the API-key pepper (0600, unless
+  /// TK_API_KEY_PEPPER is set) and the Ed25519 key set (TK_JWT_KEY_FILE).
+  /// Errors: validation_failed (bad configuration), unavailable (files, Redis).
+  static Result<std::unique_ptr<Services>> create(App& app, Backends& backends);
+  ~Services();
+
+  App& app;
+  storage::Storage& db;
+  Backends& backends;
+
+  apikey::KeyHasher hasher;
+  auth::PasswordHasher passwords;
+  std::unique_ptr<auth::JwtCodec> jwt;
+  std::unique_ptr<auth::SessionManager> sessions;
+  std::unique_ptr<auth::LoginThrottle> throttle;
+  std::unique_ptr<auth::OneTimeTokens> one_time;
+
+  std::unique_ptr<rbac::Engine> rbac;
+  std::unique_ptr<RoleSync> roles;
+
+  std::unique_ptr<apikey::RevocationFeed> revocations;
+  std::unique_ptr<apikey::LastUsedRecorder> last_used;
+  std::unique_ptr<apikey::Verifier> verifier;
+  std::unique_ptr<apikey::KeyManager> keys;
+
+  billing::PlanCatalogue catalogue;
+  std::unique_ptr<billing::PlanPolicy> plan_policy;
+  std::unique_ptr<billing::EntitlementCache> entitlements;
+  std::unique_ptr<quota::LimitSource> limits;
+  std::unique_ptr<quota::QuotaBackend> quota_local;  ///< In-process backend (no TK_REDIS_URL).
+  quota::QuotaBackend* quota = nullptr;              ///< The backend in use (Redis or local).
+  std::unique_ptr<billing::BillingProvider> provider;
+  billing::LocalBillingProvider* local_billing = nullptr;  ///< Set when billing is offline.
+  std::unique_ptr<billing::WebhookHandler> webhooks;
+
+  std::unique_ptr<mail::Mailer> mailer;
+
+ private:
+  Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHasher p,
+           billing::PlanCatalogue c);
+};
+
+}  // namespace tenantkit::server
