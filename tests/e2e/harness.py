@@ -68,6 +68,13 @@ def backend_default() -> str:
     return os.environ.get("TK_E2E_BACKEND", "sqlite")
 
 
+def setUpModule() -> None:  # noqa: N802 - unittest's name
+    """Import it into a test module (``from harness import setUpModule``) so that the whole
+    module is skipped when its flavour cannot run (postgres without TK_TEST_DATABASE_URL)."""
+    if backend_default() == "postgres" and not os.environ.get("TK_TEST_DATABASE_URL"):
+        raise unittest.SkipTest("TK_TEST_DATABASE_URL is not set (PostgreSQL flavour)")
+
+
 def _keep() -> bool:
     return os.environ.get("TK_E2E_KEEP") == "1"
 

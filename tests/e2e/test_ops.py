@@ -13,6 +13,7 @@ import tempfile
 import time
 import unittest
 
+from harness import setUpModule  # noqa: F401 - skips the flavour
 from harness import (E2ETestCase, Server, assert_problem, requires_redis, run_parallel)
 
 # Prometheus text format 0.0.4: comments, or `name{labels} value`.
