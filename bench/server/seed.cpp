@@ -160,8 +160,7 @@ int run(const Options& o) {
       return 1;
     }
     for (int k = 0; k < o.keys_per_org; ++k) {
-      apikey::NewKey spec{.name = "bench key " + std::to_string(k),
-                          .created_by = owner->second};
+      apikey::NewKey spec{.name = "bench key " + std::to_string(k), .created_by = owner->second};
       auto issued = keys.create(owner->first, spec, creator);
       if (!issued) {
         std::fprintf(stderr, "tenantkit-bench-seed: key %d of org %d: %s\n", k, n,

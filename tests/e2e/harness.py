@@ -295,12 +295,18 @@ class PgDatabase:
              f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+_role_ready: set[str] = set()
+
+
 def _ensure_app_role(admin_url: str) -> None:
+    if admin_url in _role_ready:
+        return
     # Parallel test processes race to create the role: either error means it exists.
     psql(admin_url, f"""DO $$ BEGIN
   CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}' NOSUPERUSER NOBYPASSRLS;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;""")
+    _role_ready.add(admin_url)
 
 
 # --------------------------------------------------------------------------------------------
@@ -706,7 +712,8 @@ def register(client: Client, email: str | None = None, org_name: str | None = No
 
 def requires_redis(obj: Any) -> Any:
     """Decorator: skip a test (or class) when TK_TEST_REDIS_URL is unset."""
-    return unittest.skipUnless(os.environ.get("TK_TEST_REDIS_URL"), "TK_TEST_REDIS_URL is not set")(obj)
+    skip = unittest.skipUnless(os.environ.get("TK_TEST_REDIS_URL"), "TK_TEST_REDIS_URL is not set")
+    return skip(obj)
 
 
 # -- raw sockets (robustness tests)

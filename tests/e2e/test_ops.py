@@ -4,7 +4,6 @@ X-Request-Id, security headers, problem documents for 404 and 405, clean shutdow
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
@@ -14,7 +13,8 @@ import time
 import unittest
 
 from harness import setUpModule  # noqa: F401 - skips the flavour
-from harness import (E2ETestCase, Server, assert_problem, requires_redis, run_parallel)
+from harness import (E2ETestCase, Server, assert_problem, parse_raw_response, raw_exchange,
+                     requires_redis, run_parallel)
 
 # Prometheus text format 0.0.4: comments, or `name{labels} value`.
 _SAMPLE_RE = re.compile(
@@ -133,7 +133,8 @@ class MetricsTest(E2ETestCase):
                 self.assertRegex(line, r"^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+")
             elif line:
                 self.assertRegex(line, _SAMPLE_RE)
-        health = self._sample(lines, 'http_requests_total{method="GET",route="/health",status="200"}')
+        health = self._sample(
+            lines, 'http_requests_total{method="GET",route="/health",status="200"}')
         self.assertGreaterEqual(health, 3)
         self.assertIn("# TYPE http_requests_total counter", lines)
         self.assertIn("# TYPE http_request_duration_seconds histogram", lines)
@@ -208,7 +209,6 @@ class RequestIdTest(E2ETestCase):
 
     def _echo_raw(self, value: str) -> str:
         # http.client refuses some bytes in header values; send them as raw UTF-8.
-        from harness import parse_raw_response, raw_exchange
         data, _ = raw_exchange(self.server, (
             "GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Request-Id: "
             + value + "\r\n\r\n").encode("utf-8"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import time
 import unittest
 
@@ -266,7 +267,7 @@ class RobustnessTest(E2ETestCase):
             sock = connect(self.server)
             sock.sendall(b"POST /health HTTP/1.1\r\nHost: e2e\r\nContent-Length: 100\r\n\r\nab")
             # SO_LINGER 0: close sends RST instead of FIN.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
 
 
@@ -297,6 +298,50 @@ class IdleConnectionsTest(E2ETestCase):
             for sock in socks:
                 sock.close()
         self.assert_healthy()
+
+
+
+class ConnectionCapTest(E2ETestCase):
+    CAP = 10
+
+    @classmethod
+    def server_env(cls) -> dict[str, str]:
+        return {"TK_MAX_CONNECTIONS": str(cls.CAP), "TK_READ_TIMEOUT_SECONDS": "10"}
+
+    def test_connections_past_the_cap_are_closed_and_service_resumes(self) -> None:
+        socks = [connect(self.server) for _ in range(self.CAP)]
+        try:
+            # Let the accept loop register all of them before the one too many arrives.
+            time.sleep(0.3)
+            with connect(self.server) as extra:
+                try:
+                    extra.sendall(_request("GET", "/health"))
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                data, closed = read_until_closed(extra, timeout=3)
+            self.assertTrue(closed, "a connection past TK_MAX_CONNECTIONS was kept open")
+            self.assertNotIn(b"200 OK", data)
+            # The admitted connections still work.
+            socks[0].sendall(_request("GET", "/health"))
+            data, _ = read_until_closed(socks[0], timeout=5)
+            resp = parse_raw_response(data)
+            self.assertIsNotNone(resp, data)
+            assert resp is not None
+            self.assertEqual(resp.status, 200)
+        finally:
+            for sock in socks:
+                sock.close()
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                if self.server.client().get("/health").status == 200:
+                    break
+            except OSError:
+                pass
+            self.assertLess(time.monotonic(), deadline, "service did not resume below the cap")
+            time.sleep(0.1)
+        metrics = self.server.client().get("/metrics").text
+        self.assertRegex(metrics, r"(?m)^http_connections_rejected_total [1-9]")
 
 
 if __name__ == "__main__":
