@@ -18,7 +18,7 @@ Python 3.11 standard library only. The pieces:
   ``cls.client``); override ``server_env()`` / ``server_redis`` to configure it. When a test
   fails, the tail of the server's log is printed.
 - helpers: ``assert_problem``, ``unique_email``, ``register``, ``skip_unless_route``,
-  ``raw_exchange``, ``parse_raw_response``, ``requires_redis``.
+  ``raw_exchange``, ``parse_raw_response``, ``requires_redis``, ``eventually``, ``run_parallel``.
 
 Environment: TK_SERVER_BIN (required), TK_E2E_BACKEND, TK_TEST_DATABASE_URL (PostgreSQL
 superuser URL of a throwaway server), TK_TEST_REDIS_URL, TK_E2E_KEEP=1 (keep temp dirs and
@@ -796,6 +796,19 @@ def split_raw_responses(data: bytes) -> list[RawResponse]:
         head_len = data.index(b"\r\n\r\n") + 4
         data = data[head_len + len(resp.body):]
     return out
+
+
+def eventually(fetch: Callable[[], Any], done: Callable[[Any], bool],
+               timeout: float = 5.0, interval: float = 0.05) -> Any:
+    """Calls ``fetch`` until ``done(result)`` or ``timeout``; returns the last result (assert
+    on it). For bounded-time properties, e.g. "the other instance refuses a revoked key
+    within 1 s": ``eventually(lambda: b.get(path, api_key=k), lambda r: r.status == 401, 1.0)``."""
+    deadline = time.monotonic() + timeout
+    result = fetch()
+    while not done(result) and time.monotonic() < deadline:
+        time.sleep(interval)
+        result = fetch()
+    return result
 
 
 def run_parallel(fns: Iterable[Callable[[], Any]]) -> list[Any]:

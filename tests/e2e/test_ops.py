@@ -13,8 +13,8 @@ import time
 import unittest
 
 from harness import setUpModule  # noqa: F401 - skips the flavour
-from harness import (E2ETestCase, Server, assert_problem, parse_raw_response, raw_exchange,
-                     requires_redis, run_parallel)
+from harness import (E2ETestCase, Server, assert_problem, eventually, parse_raw_response,
+                     raw_exchange, requires_redis, run_parallel)
 
 # Prometheus text format 0.0.4: comments, or `name{labels} value`.
 _SAMPLE_RE = re.compile(
@@ -85,7 +85,7 @@ class ReadyWhenRedisFailsTest(unittest.TestCase):
                 self.assertEqual(ok.json()["checks"]["redis"], "ok")
                 redis.terminate()
                 redis.wait(timeout=10)
-                resp = _eventually(lambda: client.get("/ready"), lambda r: r.status == 503)
+                resp = eventually(lambda: client.get("/ready"), lambda r: r.status == 503)
                 doc = assert_problem(resp, 503, "unavailable", self)
                 self.assertIn("redis", doc["detail"])
                 self.assertNotIn("database (", doc["detail"])
@@ -106,15 +106,6 @@ def _wait_port(port: int, timeout: float = 10.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on {port}")
-
-
-def _eventually(fetch, done, timeout: float = 5.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    resp = fetch()
-    while not done(resp) and time.monotonic() < deadline:
-        time.sleep(0.1)
-        resp = fetch()
-    return resp
 
 
 class MetricsTest(E2ETestCase):
