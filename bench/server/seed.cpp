@@ -6,7 +6,8 @@
 //   export TK_DATABASE_URL=sqlite:/tmp/x.db TK_API_KEY_PEPPER=<same as the server's>
 //   tenantkit-bench-seed --orgs=1000 --keys-per-org=10 --secrets-out=keys.txt
 //
-// Reads TK_DATABASE_URL, TK_DATABASE_MIGRATION_URL (PostgreSQL owner, optional) and
+// Reads TK_DATABASE_URL (on PostgreSQL the application role, as for the server: open_postgres
+// refuses a superuser), TK_DATABASE_MIGRATION_URL (PostgreSQL owner, optional) and
 // TK_API_KEY_PEPPER from the environment (not argv: secrets do not belong in `ps`). The hasher is
 // pepper version 1 = TK_API_KEY_PEPPER, which is how the server must build its own.
 #include <chrono>
@@ -21,6 +22,7 @@
 #include <tenantkit/apikey/hasher.hpp>
 #include <tenantkit/apikey/manager.hpp>
 #include <tenantkit/apikey/revocation.hpp>
+#include <tenantkit/apikey/verifier.hpp>
 #include <tenantkit/core/clock.hpp>
 #include <tenantkit/core/random.hpp>
 #include <tenantkit/storage/postgres.hpp>
@@ -147,6 +149,7 @@ int run(const Options& o) {
   apikey::KeyManager keys((*db)->api_keys(), *hasher, feed, random, clock);
   const std::vector<std::string> creator{"data:read", "usage:write"};
 
+  std::vector<std::pair<OrgId, std::string>> written;
   std::ofstream out(o.secrets_out, std::ios::trunc);
   if (!out) {
     std::fprintf(stderr, "tenantkit-bench-seed: cannot write %s\n", o.secrets_out.c_str());
@@ -167,7 +170,10 @@ int run(const Options& o) {
                      issued.error().detail.c_str());
         return 1;
       }
-      if (k == 0) out << issued->secret.reveal() << '\n';
+      if (k == 0) {
+        out << issued->secret.reveal() << '\n';
+        written.emplace_back(owner->first, issued->secret.reveal());
+      }
     }
   }
   out.close();
@@ -175,9 +181,19 @@ int run(const Options& o) {
     std::fprintf(stderr, "tenantkit-bench-seed: writing %s failed\n", o.secrets_out.c_str());
     return 1;
   }
+  // The secrets handed to wrk must verify as the server will verify them (same store, same
+  // pepper, data:read), or the benchmark would measure 401s.
+  apikey::Verifier verifier((*db)->api_keys(), *hasher, feed, clock);
+  for (const auto& [org, secret] : written) {
+    auto verified = verifier.verify(secret);
+    if (!verified || (*verified)->tenant != org || !(*verified)->allows("data:read")) {
+      std::fprintf(stderr, "tenantkit-bench-seed: a seeded key does not verify for its org\n");
+      return 1;
+    }
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("seeded %d orgs, %d API keys in %.1f s; %d secrets in %s\n", o.orgs,
+  std::printf("seeded %d orgs, %d API keys in %.1f s; %d secrets (verified) in %s\n", o.orgs,
               o.orgs * o.keys_per_org, seconds, o.orgs, o.secrets_out.c_str());
   return 0;
 }
