@@ -310,6 +310,78 @@ END $$;""")
 
 
 # --------------------------------------------------------------------------------------------
+# Redis
+
+
+def _redis_call(sock: socket.socket, *args: str) -> bytes:
+    """One RESP command; returns the first reply line (enough for SET/SELECT/FLUSHDB/DEL)."""
+    out = f"*{len(args)}\r\n".encode()
+    for a in args:
+        b = a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(b), b)
+    sock.sendall(out)
+    reply = b""
+    while not reply.endswith(b"\r\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise RuntimeError("redis closed the connection")
+        reply += chunk
+    if reply.startswith(b"$") and not reply.startswith(b"$-1"):
+        reply = reply.split(b"\r\n", 1)[1]  # bulk string: the line holding the value
+    return reply.strip()
+
+
+class RedisDb:
+    """A logical database (1..15) of the TK_TEST_REDIS_URL server, claimed for one deployment and
+    flushed, so parallel tests never share quota counters or login-throttle keys (which are per
+    IP, and every test client is 127.0.0.1). ``url`` is what TK_REDIS_URL gets. ``release()``
+    flushes it and gives it back."""
+
+    CLAIM_TTL = 900  # seconds; a crashed test's claim expires
+
+    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
+        parts = urllib.parse.urlsplit(base_url)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 6379
+        self._password = urllib.parse.unquote(parts.password or "")
+        self._token = f"{os.getpid()}-{uuid.uuid4().hex}"
+        deadline = time.monotonic() + timeout
+        while True:
+            index = self._try_claim()
+            if index is not None:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("no free Redis database (1..15) for this test")
+            time.sleep(0.2)
+        self.index = index
+        netloc = parts.netloc
+        self.url = urllib.parse.urlunsplit((parts.scheme, netloc, f"/{index}", "", ""))
+        self._released = False
+
+    def _command(self, *commands: tuple[str, ...]) -> list[bytes]:
+        with socket.create_connection((self._host, self._port), timeout=10) as sock:
+            if self._password:
+                _redis_call(sock, "AUTH", self._password)
+            return [_redis_call(sock, *c) for c in commands]
+
+    def _try_claim(self) -> int | None:
+        for index in range(1, 16):
+            key = f"tk:e2e:claim:{index}"
+            (reply,) = self._command(("SET", key, self._token, "NX", "EX", str(self.CLAIM_TTL)))
+            if reply == b"+OK":
+                self._command(("SELECT", str(index)), ("FLUSHDB",))
+                return index
+        return None
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        self._command(("SELECT", str(self.index)), ("FLUSHDB",), ("SELECT", "0"),
+                      ("DEL", f"tk:e2e:claim:{self.index}"))
+
+
+# --------------------------------------------------------------------------------------------
 # Server
 
 
@@ -331,6 +403,7 @@ class _Shared:
     migration_url: str
     redis_url: str
     database: PgDatabase | None
+    redis: RedisDb | None = None
     owns_state: bool = True
     owns_database: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -349,8 +422,9 @@ class Server:
         _shared: _Shared | None = None,
     ) -> None:
         """``backend``: "sqlite" | "postgres" (default $TK_E2E_BACKEND). ``env``: extra TK_*
-        settings (they win over the harness's). ``redis``: True uses TK_TEST_REDIS_URL (SkipTest
-        when unset); None (default) uses it on the postgres flavour when it is set; False never.
+        settings (they win over the harness's). ``redis``: True uses a private logical database of
+        TK_TEST_REDIS_URL (RedisDb; SkipTest when unset); None (default) does so on the postgres
+        flavour when it is set; False never.
         ``database``: an existing PgDatabase (postgres) or an SQLite file path to share."""
         self.backend = backend or backend_default()
         if self.backend not in ("sqlite", "postgres"):
@@ -373,21 +447,27 @@ class Server:
     # -- configuration
 
     def _make_shared(self, redis: bool | None, database: PgDatabase | str | None) -> _Shared:
-        redis_url = self._redis_url(redis)
+        redis_base = self._redis_base_url(redis)
         state_dir = tempfile.mkdtemp(prefix="tk-e2e-")
-        if self.backend == "postgres":
-            owns = database is None
-            try:
+        db: PgDatabase | None = None
+        redis_db: RedisDb | None = None
+        try:
+            if self.backend == "postgres":
                 db = database if isinstance(database, PgDatabase) else PgDatabase()
-            except BaseException:
-                shutil.rmtree(state_dir, ignore_errors=True)
-                raise
-            return _Shared(state_dir, db.app_url, db.owner_url, redis_url, db,
-                           owns_database=owns)
+            redis_db = RedisDb(redis_base) if redis_base else None
+        except BaseException:
+            if db is not None and database is None:
+                db.drop()
+            shutil.rmtree(state_dir, ignore_errors=True)
+            raise
+        redis_url = redis_db.url if redis_db else ""
+        if db is not None:
+            return _Shared(state_dir, db.app_url, db.owner_url, redis_url, db, redis_db,
+                           owns_database=database is None)
         path = database if isinstance(database, str) else os.path.join(state_dir, "tenantkit.db")
-        return _Shared(state_dir, f"sqlite:{path}", "", redis_url, None)
+        return _Shared(state_dir, f"sqlite:{path}", "", redis_url, None, redis_db)
 
-    def _redis_url(self, redis: bool | None) -> str:
+    def _redis_base_url(self, redis: bool | None) -> str:
         url = os.environ.get("TK_TEST_REDIS_URL", "")
         if redis is True and not url:
             raise unittest.SkipTest("TK_TEST_REDIS_URL is not set")
@@ -545,6 +625,11 @@ class Server:
                 self.shared.database.drop()
             except RuntimeError as e:
                 sys.stderr.write(f"[e2e] could not drop the database: {e}\n")
+        if self.shared.redis is not None and self.shared.owns_state:
+            try:
+                self.shared.redis.release()
+            except (OSError, RuntimeError) as e:
+                sys.stderr.write(f"[e2e] could not release the Redis database: {e}\n")
         if self.shared.owns_state:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
@@ -553,7 +638,8 @@ class Server:
         admin token and outbox. Close it before this one (this one owns the shared state)."""
         shared = _Shared(
             self.state_dir, self.shared.database_url, self.shared.migration_url,
-            self.shared.redis_url, self.shared.database, owns_state=False, owns_database=False,
+            self.shared.redis_url, self.shared.database, self.shared.redis, owns_state=False,
+            owns_database=False,
             extra_env=dict(self.shared.extra_env))
         return Server(self.backend, env={**self.env_overrides, **(env or {})}, _shared=shared)
 

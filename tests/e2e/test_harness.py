@@ -9,7 +9,7 @@ import unittest
 from email.message import Message
 
 from harness import setUpModule  # noqa: F401 - skips the flavour
-from harness import (APP_ROLE, Client, PgDatabase, Response, Server, _with_database,
+from harness import (APP_ROLE, Client, PgDatabase, RedisDb, Response, Server, _with_database,
                      backend_default, parse_raw_response, psql, split_raw_responses)
 
 
@@ -73,6 +73,23 @@ class PgDatabaseTest(unittest.TestCase):
             left = psql(_with_database(db.superuser_url, "postgres"),
                         f"SELECT count(*) FROM pg_database WHERE datname = '{db.name}'")
             self.assertEqual(left.strip(), "0")
+
+
+@unittest.skipUnless(os.environ.get("TK_TEST_REDIS_URL"), "TK_TEST_REDIS_URL is not set")
+class RedisIsolationTest(unittest.TestCase):
+    def test_each_deployment_gets_its_own_flushed_database(self) -> None:
+        with Server(redis=True) as a, Server(redis=True) as b:
+            self.assertNotEqual(a.redis_url, b.redis_url)
+            self.assertRegex(a.redis_url, r"^redis://[^/]+/([1-9]|1[0-5])$")
+            with a.sibling() as a2:
+                self.assertEqual(a2.environment()["TK_REDIS_URL"], a.redis_url)
+            for server in (a, b):
+                self.assertEqual(server.client().get("/ready").json()["checks"]["redis"], "ok")
+        claimed = RedisDb(os.environ["TK_TEST_REDIS_URL"])  # the released ones are free again
+        try:
+            self.assertIn(claimed.index, range(1, 16))
+        finally:
+            claimed.release()
 
 
 class TwoInstancesTest(unittest.TestCase):
