@@ -442,7 +442,12 @@ class Server:
         self.log_path = os.path.join(
             self.state_dir, f"server-{next(_counter)}.log")
         if start:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                # The error message carries the log tail; nothing else is worth keeping.
+                self._cleanup()
+                raise
 
     # -- configuration
 
