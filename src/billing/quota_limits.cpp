@@ -62,8 +62,8 @@ PlanLimitSource::~PlanLimitSource() {
 }
 
 Timestamp PlanLimitSource::anchor_for(std::string_view tenant) const noexcept {
-  if (options_.anchor) return *options_.anchor;
-  return uuid_v7_time(tenant).value_or(Timestamp{});
+  if (!options_.anchor_at_tenant_creation) return options_.anchor;
+  return uuid_v7_time(tenant).value_or(options_.anchor);
 }
 
 Result<quota::Policy> PlanLimitSource::policy(std::string_view tenant,
@@ -72,9 +72,21 @@ Result<quota::Policy> PlanLimitSource::policy(std::string_view tenant,
   if (!m) return Error{Errc::not_found, "no plan limit for meter " + std::string(meter)};
   auto id = TenantId::parse(tenant);
   if (!id) return Error{Errc::not_found, "no such tenant"};
-  auto e = cache_.entitlements(*id);
-  if (!e) return e.error();
-  const std::int64_t limit = to_quota_limit(e->limit(*m));
+  // limit() copies nothing on a cache hit; the plan id (a copy of the entitlements) is only
+  // needed to match soft limits.
+  std::string plan_id;
+  Limit plan_limit;
+  if (options_.soft_limits.empty()) {
+    auto l = cache_.limit(*id, *m);
+    if (!l) return l.error();
+    plan_limit = *l;
+  } else {
+    auto e = cache_.entitlements(*id);
+    if (!e) return e.error();
+    plan_limit = e->limit(*m);
+    plan_id = std::move(e->plan_id);
+  }
+  const std::int64_t limit = to_quota_limit(plan_limit);
   quota::Policy p;
   switch (*m) {
     case Meter::seats:
@@ -91,7 +103,7 @@ Result<quota::Policy> PlanLimitSource::policy(std::string_view tenant,
       break;
   }
   for (const SoftLimit& s : options_.soft_limits)
-    if (s.meter == *m && s.plan == e->plan_id) p.enforcement = quota::Enforcement::soft;
+    if (s.meter == *m && s.plan == plan_id) p.enforcement = quota::Enforcement::soft;
   return p;
 }
 

@@ -10,6 +10,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -256,6 +257,11 @@ struct InProcessBackend::Impl {
 
   std::mutex policies_mu;
   std::vector<std::unique_ptr<Compiled>> policies;  // retired ones stay until destruction
+  // Every distinct policy compiled so far, so that re-reading a policy after a version bump
+  // finds its Compiled again instead of adding one (a LimitSource that bumps periodically would
+  // otherwise grow `policies` on every bump once there are more than a few distinct policies).
+  using PolicyKey = std::tuple<int, std::int64_t, std::int64_t, int, int, bool, std::int64_t>;
+  std::map<PolicyKey, const Compiled*> policy_index;
 
   std::mutex res_mu;
   std::map<std::uint64_t, Held> held;
@@ -294,11 +300,17 @@ struct InProcessBackend::Impl {
     c->has_anchor = p.anchor.has_value();
     c->anchor_us = p.anchor ? to_us(*p.anchor) : 0;
     c->source = p;
+    const PolicyKey key{static_cast<int>(p.kind),
+                        p.limit,
+                        p.window.count(),
+                        static_cast<int>(p.enforcement),
+                        static_cast<int>(p.deny_code),
+                        p.anchor.has_value(),
+                        p.anchor ? to_us(*p.anchor) : 0};
     std::lock_guard lk(policies_mu);
-    const std::size_t n = policies.size();
-    for (std::size_t i = n; i > 0 && i + 16 > n; --i)
-      if (policies[i - 1]->source == p) return policies[i - 1].get();
+    if (auto it = policy_index.find(key); it != policy_index.end()) return it->second;
     policies.push_back(std::move(c));
+    policy_index.emplace(key, policies.back().get());
     return policies.back().get();
   }
 

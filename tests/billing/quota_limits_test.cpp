@@ -189,18 +189,39 @@ TEST_F(PlanLimitSourceTest, UnknownMetersAndTenantsAreNotFound) {
   EXPECT_THAT(quota_.decide(org_.id.str(), "documents", 1), HasError(Errc::not_found));
 }
 
-TEST_F(PlanLimitSourceTest, PeriodsStartAtTheTenantsCreation) {
-  const Timestamp created = *uuid_v7_time(org_.id.str());
-  EXPECT_EQ(limits_.anchor_for(org_.id.str()), created);
-  EXPECT_EQ(*limits_.policy(org_.id.str(), "api_calls")->anchor, created);
-  clock_.set(created + std::chrono::days(45));
+TEST_F(PlanLimitSourceTest, PeriodsAreThirtyDaysFromOneAnchor) {
+  EXPECT_EQ(limits_.anchor_for(org_.id.str()), Timestamp{});
+  EXPECT_EQ(*limits_.policy(org_.id.str(), "api_calls")->anchor, Timestamp{});
   auto o = quota_.decide(org_.id.str(), "api_calls", 0);
   ASSERT_THAT(o, IsOk());
+  const auto since_epoch = o->reset.time_since_epoch();
+  EXPECT_EQ(since_epoch % std::chrono::days(30), std::chrono::microseconds::zero());
+  EXPECT_GT(o->reset, clock_.now());
+  EXPECT_LE(o->reset - clock_.now(), std::chrono::days(30));
+  // Another tenant on the same plan gets the same policy (one compiled policy per plan).
+  auto other = samples_.org();
+  auto user = samples_.user();
+  ASSERT_THAT(db_->users().create(user), IsOk());
+  ASSERT_THAT(db_->orgs().create(other, samples_.member(other.id, user.id, {"owner"})), IsOk());
+  EXPECT_EQ(*limits_.policy(other.id.str(), "api_calls"),
+            *limits_.policy(org_.id.str(), "api_calls"));
+}
+
+TEST_F(PlanLimitSourceTest, PeriodsCanStartAtTheTenantsCreation) {
+  PlanLimitSource per_tenant(cache_, {.anchor_at_tenant_creation = true, .refresh_interval = 0ms});
+  quota::InProcessBackend engine(per_tenant, clock_, {.stripes = 1});
+  const Timestamp created = *uuid_v7_time(org_.id.str());
+  EXPECT_EQ(per_tenant.anchor_for(org_.id.str()), created);
+  EXPECT_EQ(*per_tenant.policy(org_.id.str(), "api_calls")->anchor, created);
+  clock_.set(created + std::chrono::days(45));
+  auto o = engine.decide(org_.id.str(), "api_calls", 0);
+  ASSERT_THAT(o, IsOk());
   EXPECT_EQ(o->reset, created + std::chrono::days(60));
-  // A fixed anchor wins; ids that are not UUIDv7 fall back to the epoch.
-  PlanLimitSource fixed(cache_, {.anchor = created + 1h, .refresh_interval = 0ms});
-  EXPECT_EQ(fixed.anchor_for(org_.id.str()), created + 1h);
-  EXPECT_EQ(limits_.anchor_for("org-1"), Timestamp{});
+  // Ids that are not UUIDv7 fall back to `anchor`.
+  PlanLimitSource fallback(
+      cache_, {.anchor = created + 1h, .anchor_at_tenant_creation = true, .refresh_interval = 0ms});
+  EXPECT_EQ(fallback.anchor_for("org-1"), created + 1h);
+  EXPECT_EQ(fallback.anchor_for(org_.id.str()), created);
 }
 
 TEST(UuidV7Time, ReadsTheMilliseconds) {

@@ -34,11 +34,15 @@ struct PlanLimitOptions {
   /// Length of the usage period of api_calls and ai_tokens. Default 30 days (API.md's
   /// `w=2592000`). Valid: >= 1 s (smaller values are raised to 1 s).
   std::chrono::seconds period{2'592'000};
-  /// Where periods start: anchor + k x period. Default nullopt: each tenant's creation instant,
-  /// read from its UUIDv7 id (the Unix epoch for ids of another form). Either way the periods
-  /// agree across instances and restarts. Calendar months are not followed: quota windows have
-  /// a fixed length.
-  std::optional<Timestamp> anchor{};
+  /// Where periods start: anchor + k x period, the same instants for every tenant, every
+  /// instance and every restart. Default the Unix epoch. Calendar months are not followed: quota
+  /// windows have a fixed length.
+  Timestamp anchor{};
+  /// Start each tenant's periods at its creation instant (the time in its UUIDv7 id; `anchor`
+  /// for ids of another form) instead. Default false: with one anchor, tenants on one plan share
+  /// one policy, which the in-process engine compiles once; per-tenant anchors cost one compiled
+  /// policy per tenant and meter.
+  bool anchor_at_tenant_creation = false;
   /// Plan meters enforced softly. Default none: every plan limit is hard (429 quota_exceeded,
   /// 402 seat_limit_reached / plan_limit_reached).
   std::vector<SoftLimit> soft_limits{};
@@ -65,7 +69,7 @@ class PlanLimitSource final : public quota::LimitSource {
   /// Moves version(): every backend re-reads its policies on its next decision.
   void refresh() noexcept { bump_version(); }
 
-  /// The anchor used for `tenant` (options.anchor, else the UUIDv7 time, else the epoch).
+  /// The anchor of `tenant`'s periods (see PlanLimitOptions::anchor_at_tenant_creation).
   Timestamp anchor_for(std::string_view tenant) const noexcept;
 
  private:
