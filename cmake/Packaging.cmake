@@ -58,8 +58,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
   "adduser, pkg-config, libboost-system1.81-dev, libboost-json1.81-dev, libboost-url1.81-dev, libsodium-dev, libhiredis-dev, libsoci-dev, libpq-dev, libsqlite3-dev, libssl-dev")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3, postgresql, redis-server")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-  "${_pkg}/conffiles;${_pkg}/postinst;${_pkg}/prerm;${_pkg}/postrm")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${_pkg}/postinst;${_pkg}/prerm;${_pkg}/postrm")
+if(TARGET tenantkit-server)  # conffiles may only name files the package holds
+  list(APPEND CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${_pkg}/conffiles")
+endif()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 include(CPack)

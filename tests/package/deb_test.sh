@@ -82,10 +82,39 @@ check "unit: User=tenantkit, StateDirectory, EnvironmentFile, ExecStart" bash -c
 check "libtenantkit_c.so.0 exports only tk_* symbols" bash -c "
   ! nm -D --defined-only '$libdir/libtenantkit_c.so.0' | grep -v ' tk_'"
 check "tenantkit-server --help runs" "$root/usr/bin/tenantkit-server" --help
-check "the default tenantkit.env is a valid configuration" bash -c "
-  set -a; . '$root/etc/tenantkit/tenantkit.env'; set +a
-  TK_DATABASE_URL=sqlite:$scratch/state/tk.db TK_JWT_KEY_FILE=$scratch/state/jwt.json \
-  TK_OUTBOX_DIR=$scratch/state/outbox '$root/usr/bin/tenantkit-server' --help >/dev/null"
+# The packaged configuration starts the packaged server: state paths moved into the scratch
+# folder (the unit's StateDirectory), an ephemeral port; /health and /ready must answer 200.
+serve() {
+  local state=$scratch/state log=$scratch/server.log pid port i
+  mkdir -p "$state"
+  (
+    set -a
+    . "$root/etc/tenantkit/tenantkit.env"
+    set +a
+    cd "$state" || exit 1
+    exec env TK_LISTEN=127.0.0.1:0 TK_DATABASE_URL="sqlite:$state/tk.db" \
+      TK_JWT_KEY_FILE="$state/jwt.json" TK_OUTBOX_DIR="$state/outbox" \
+      "$root/usr/bin/tenantkit-server"
+  ) >"$log" 2>&1 &
+  pid=$!
+  for i in $(seq 1 100); do
+    grep -q 'listening on' "$log" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  port=$(sed -nE 's/.*listening on http:\/\/[^ ]*:([0-9]+).*/\1/p' "$log" | head -1)
+  local rc=1
+  if [ -n "$port" ] &&
+     curl -fsS "http://127.0.0.1:$port/health" >/dev/null &&
+     curl -fsS "http://127.0.0.1:$port/ready" >/dev/null; then
+    rc=0
+  fi
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  [ "$rc" -eq 0 ] || cat "$log"
+  return "$rc"
+}
+check "the server starts with /etc/tenantkit/tenantkit.env and answers /health, /ready" serve
 check "python3 imports the packaged binding and loads libtenantkit_c.so.0" env \
   PYTHONPATH="$root/usr/lib/python3/dist-packages" LD_LIBRARY_PATH="$libdir" \
   PYTHONDONTWRITEBYTECODE=1 python3 -c \
