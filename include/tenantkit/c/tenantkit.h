@@ -80,7 +80,10 @@ typedef enum tk_status {
   TK_PLAN_LIMIT_REACHED = 13,
   TK_INVALID_SIGNATURE = 14, /**< A webhook signature does not verify or is out of tolerance. */
   TK_UNAVAILABLE = 15,       /**< A backend failed, or the library lacks the component. */
-  TK_INTERNAL = 16           /**< A broken invariant or an unexpected exception. */
+  TK_INTERNAL = 16,          /**< A broken invariant or an unexpected exception. */
+  /** Not a status: makes the enum int-sized and every non-negative int a valid value of it,
+   *  so that codes added later stay representable for older callers. */
+  TK_STATUS_MAX_ENUM_ = 0x7FFFFFFF
 } tk_status;
 
 /** The wire spelling of a status ("quota_exceeded"; "ok" for TK_OK; "internal" for values
@@ -288,7 +291,8 @@ typedef enum tk_meter_kind {
   TK_METER_COUNTER = 0,      /**< Units per period (window); denies TK_QUOTA_EXCEEDED. */
   TK_METER_GAUGE = 1,        /**< A level (seats); denies TK_PLAN_LIMIT_REACHED. */
   TK_METER_FIXED_WINDOW = 2, /**< Requests per fixed window; denies TK_RATE_LIMITED. */
-  TK_METER_TOKEN_BUCKET = 3  /**< GCRA: limit per window, bursts up to limit; TK_RATE_LIMITED. */
+  TK_METER_TOKEN_BUCKET = 3, /**< GCRA: limit per window, bursts up to limit; TK_RATE_LIMITED. */
+  TK_METER_KIND_MAX_ENUM_ = 0x7FFFFFFF /**< Not a kind: keeps the enum int-sized. */
 } tk_meter_kind;
 
 /** The answer of a decision. A deny is TK_OK with allowed false. */
