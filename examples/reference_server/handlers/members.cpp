@@ -224,7 +224,7 @@ Handler remove_member(Services& s) {
     // working in this org. They are revoked first, so a failure leaves the member in place (the
     // call can be retried) rather than an ex-member with live keys.
     std::int64_t revoked_keys = 0;
-    PageRequest page{.limit = PageRequest::kMaxLimit};
+    PageRequest page{.limit = PageRequest::kMaxLimit, .cursor = {}};
     for (;;) {
       auto keys = s.keys->list(org, page);
       if (!keys) return keys.error();
@@ -581,7 +581,7 @@ Handler delete_role(Services& s) {
     auto holders = s.db.memberships().count_with_role(org, role->name);
     if (!holders) return holders.error();
     if (*holders > 0) return Error{Errc::conflict, "members hold this role"};
-    PageRequest page{.limit = PageRequest::kMaxLimit};
+    PageRequest page{.limit = PageRequest::kMaxLimit, .cursor = {}};
     for (;;) {
       auto pending = s.db.invitations().list_pending(org, page, s.app.clock().now());
       if (!pending) return pending.error();
