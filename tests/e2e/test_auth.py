@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json as jsonlib
+import sqlite3
 import time
 import uuid
 from typing import Any
@@ -45,6 +46,18 @@ def login(client: Client, email: str, password: str = DEFAULT_PASSWORD,
 
 def field_names(doc: dict[str, Any]) -> set[str]:
     return {e["field"] for e in doc.get("errors", [])}
+
+
+def audit_rows(server: Any, org_id: str) -> list[tuple[str, str, str, str]]:
+    """(action, actor_id, target_id, metadata_json) of an org's audit log, oldest first, read
+    from the database (the audit API needs a paid plan)."""
+    sql = ("SELECT action, actor_id, target_id, metadata_json FROM audit_events "
+           "WHERE org_id = '{}' ORDER BY seq")
+    if server.database is not None:
+        out = server.database.query(sql.format(org_id))
+        return [tuple(line.split("|", 3)) for line in out.splitlines() if line]
+    with sqlite3.connect(server.database_url.removeprefix("sqlite:"), timeout=10) as db:
+        return list(db.execute(sql.replace("'{}'", "?"), (org_id,)))
 
 
 class AuthTestCase(E2ETestCase):
@@ -398,6 +411,11 @@ class PasswordResetTest(AuthTestCase):
                        401, "unauthorized", self)
         assert_problem(login(self.client, email), 401, "unauthorized", self)
         self.assertEqual(login(self.client, email, NEW_PASSWORD).status, 200)
+        resets = [r for r in audit_rows(self.server, acct["org"]["id"])
+                  if r[0] == "auth.password_reset"]
+        self.assertEqual(len(resets), 1)
+        self.assertEqual(resets[0][1:3], (acct["user"]["id"], acct["user"]["id"]))
+        self.assertEqual(jsonlib.loads(resets[0][3]), {"sessions_revoked": 2})
         # Single use.
         assert_problem(self.reset(token, "yet another passphrase 9"), 410, "gone", self)
         self.assertEqual(login(self.client, email, NEW_PASSWORD).status, 200)
@@ -446,6 +464,11 @@ class PasswordChangeTest(AuthTestCase):
         assert_problem(self.me(other["access_token"]), 401, "unauthorized", self)
         assert_problem(login(self.client, acct["email"]), 401, "unauthorized", self)
         self.assertEqual(login(self.client, acct["email"], NEW_PASSWORD).status, 200)
+        changes = [r for r in audit_rows(self.server, acct["org"]["id"])
+                   if r[0] == "auth.password_changed"]
+        self.assertEqual(len(changes), 1)
+        self.assertEqual(changes[0][1:3], (acct["user"]["id"], acct["user"]["id"]))
+        self.assertEqual(jsonlib.loads(changes[0][3]), {"sessions_revoked": 1})
 
     def test_idempotent_replay(self) -> None:
         acct = register(self.client)

@@ -5,12 +5,14 @@ unchanged)."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import time
 import uuid
 from typing import Any
 
 from harness import setUpModule  # noqa: F401 - skips the flavour
-from harness import (E2ETestCase, Response, assert_problem, register, skip_unless_route,
-                     unique_email)
+from harness import E2ETestCase, Response, assert_problem, register
 
 ORG_FIELDS = {"id", "name", "slug", "plan", "status", "created_at", "roles"}
 
@@ -35,24 +37,41 @@ class OrgsTestCase(E2ETestCase):
         return self.client.get(f"/v1/orgs/{org_id}", token=token)
 
     def member_of(self, owner: dict[str, Any], role: str) -> str:
-        """A new user joined to owner's org with `role` through an invitation; their access token
-        (active org: that org). Skips while the invitation routes are missing."""
-        owner_token = owner["tokens"]["access_token"]
-        email = unique_email(role)
-        invited = register(self.client, email=email)
-        inv = skip_unless_route(self.client, "POST", "/v1/invitations",
-                                json={"email": email, "role": role}, token=owner_token)
-        self.assertEqual(inv.status, 201, inv)
-        tokens = [m["token"] for m in self.server.outbox()
-                  if m["kind"] == "invitation" and m["to"] == email]
-        self.assertEqual(len(tokens), 1)
-        accepted = self.client.post("/v1/invitations/accept", json={"token": tokens[0]},
-                                    token=invited["tokens"]["access_token"])
-        self.assertIn(accepted.status, (200, 201), accepted)
+        """A new user who is a `role` member of owner's org; their access token with that org
+        active. The membership row is written straight into the database: joining goes through
+        invitations, another route group, and this test is about orgs."""
+        invited = register(self.client)
+        add_membership(self.server, owner["org"]["id"], invited["user"]["id"], role)
         switched = self.client.post("/v1/auth/switch-org", json={"org_id": owner["org"]["id"]},
                                     token=invited["tokens"]["access_token"])
         self.assertEqual(switched.status, 200, switched)
         return switched.json()["access_token"]
+
+
+def audit_actions(server: Any, org_id: str) -> list[tuple[str, str]]:
+    """(action, metadata_json) of an org's audit log, oldest first, from the database."""
+    sql = "SELECT action, metadata_json FROM audit_events WHERE org_id = '{}' ORDER BY seq"
+    if server.database is not None:
+        out = server.database.query(sql.format(org_id))
+        return [tuple(line.split("|", 1)) for line in out.splitlines() if line]
+    with sqlite3.connect(server.database_url.removeprefix("sqlite:"), timeout=10) as db:
+        return list(db.execute(sql.replace("'{}'", "?"), (org_id,)))
+
+
+def add_membership(server: Any, org_id: str, user_id: str, role: str) -> None:
+    """Inserts an active membership (schema: src/storage/sql/migrations.cpp; roles are a JSON
+    list; timestamps are integer microseconds on SQLite, timestamptz on PostgreSQL)."""
+    roles = json.dumps([role])
+    if server.database is not None:
+        server.database.query(
+            "INSERT INTO memberships (org_id, user_id, roles, active, external_id, joined_at) "
+            f"VALUES ('{org_id}', '{user_id}', '{roles}', true, '', now())")
+        return
+    path = server.database_url.removeprefix("sqlite:")
+    with sqlite3.connect(path, timeout=10) as db:
+        db.execute(
+            "INSERT INTO memberships (org_id, user_id, roles, active, external_id, joined_at) "
+            "VALUES (?, ?, ?, 1, '', ?)", (org_id, user_id, roles, int(time.time() * 1e6)))
 
 
 class OrgCrudTest(OrgsTestCase):
@@ -101,6 +120,13 @@ class OrgCrudTest(OrgsTestCase):
         only_name = self.client.patch(f"/v1/orgs/{org['id']}", token=token, json={"name": "Acme"})
         self.assertEqual((only_name.json()["name"], only_name.json()["slug"]), ("Acme", new_slug))
         self.assertEqual(self.get_org(token, org["id"]).json()["name"], "Acme")
+        updates = [json.loads(m) for a, m in audit_actions(self.server, org["id"])
+                   if a == "org.updated"]
+        self.assertEqual(updates, [
+            {"before": {"name": "Acme Labs", "slug": slug},
+             "after": {"name": "Acme Research", "slug": new_slug}},
+            {"before": {"name": "Acme Research", "slug": new_slug},
+             "after": {"name": "Acme", "slug": new_slug}}])
         # The old slug is free again.
         self.assertEqual(self.create(token, name="Reuse", slug=slug).status, 201)
 
