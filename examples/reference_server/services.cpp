@@ -11,6 +11,9 @@
 #include <span>
 #include <utility>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
 #include <tenantkit/billing/stripe/stripe_provider.hpp>
 #include <tenantkit/billing/webhook.hpp>
 #include <tenantkit/core/encoding.hpp>
@@ -169,9 +172,25 @@ Services::Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHashe
       backends(b),
       hasher(std::move(h)),
       passwords(std::move(p)),
-      catalogue(std::move(c)) {}
+      catalogue(std::move(c)),
+      background_(std::make_unique<boost::asio::thread_pool>(1)) {}
 
-Services::~Services() = default;
+Services::~Services() {
+  // Before any member goes: queued tasks use them. Without stop(), join() runs the queue dry.
+  background_->join();
+}
+
+void Services::defer(std::function<void()> task) {
+  if (deferred_.fetch_add(1, std::memory_order_relaxed) >= kMaxDeferred) {
+    deferred_.fetch_sub(1, std::memory_order_relaxed);
+    task();
+    return;
+  }
+  boost::asio::post(*background_, [this, task = std::move(task)] {
+    task();
+    deferred_.fetch_sub(1, std::memory_order_relaxed);
+  });
+}
 
 Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends) {
   const Config& config = app.config();

@@ -7,7 +7,9 @@
 // Thread safety: every member is safe to use from many worker threads at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +40,10 @@
 #include <tenantkit/storage/storage.hpp>
 
 #include "backends.hpp"
+
+namespace boost::asio {
+class thread_pool;
+}  // namespace boost::asio
 
 namespace tenantkit::server {
 
@@ -111,9 +117,20 @@ struct Services {
 
   std::unique_ptr<mail::Mailer> mailer;
 
+  /// Runs `task` after the current request, on one background thread, so that its cost does
+  /// not show in the response time (the password-reset mail: POST /v1/auth/password/forgot must
+  /// answer alike whether or not the account exists). Past kMaxDeferred queued tasks it runs
+  /// inline instead of queueing without bound. ~Services waits for queued tasks. `task` must not
+  /// throw; it may block (SQL, files).
+  void defer(std::function<void()> task);
+  static constexpr int kMaxDeferred = 1000;
+
  private:
   Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHasher p,
            billing::PlanCatalogue c);
+
+  std::unique_ptr<boost::asio::thread_pool> background_;
+  std::atomic<int> deferred_{0};
 };
 
 }  // namespace tenantkit::server

@@ -447,14 +447,16 @@ Handler forgot_password(Services& s) {
     if (auto done = in.finish(); !done) return done.error();
     auto found = s.db.users().find_by_email(email);
     if (!found) return found.error();
-    // The same 202 whether or not the account exists (no enumeration). A mail failure is
-    // logged, not answered, for the same reason.
-    if (*found && (*found)->active) {
-      if (auto sent = send_reset_mail(s, **found); !sent)
-        s.app.logger().error("password reset mail not sent", {{"user", (*found)->id.str()},
-                                                              {"request_id", ctx.request_id},
-                                                              {"error", sent.error().detail}});
-    }
+    // The same 202, in about the same time, whether or not the account exists (no
+    // enumeration): the token insert and the mail happen after the answer, and a failure is
+    // logged, not answered.
+    if (*found && (*found)->active)
+      s.defer([&s, user = std::move(**found), request_id = ctx.request_id] {
+        if (auto sent = send_reset_mail(s, user); !sent)
+          s.app.logger().error("password reset mail not sent", {{"user", user.id.str()},
+                                                                {"request_id", request_id},
+                                                                {"error", sent.error().detail}});
+      });
     return empty_response(http::status::accepted);
   };
 }
