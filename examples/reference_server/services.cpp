@@ -221,6 +221,12 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
       clock, {.max_attempts = config.login_max_attempts, .window = config.login_window});
   if (!throttle) return throttle.error();
   s->throttle = std::move(*throttle);
+  // Reset requests are counted apart from login failures (same limits): asking for a reset link
+  // must not lock anyone out of logging in.
+  auto reset_throttle = auth::LoginThrottle::create(
+      clock, {.max_attempts = config.login_max_attempts, .window = config.login_window});
+  if (!reset_throttle) return reset_throttle.error();
+  s->reset_throttle = std::move(*reset_throttle);
   s->one_time = std::make_unique<auth::OneTimeTokens>(db.sessions(), s->hasher, random, clock);
 
   s->rbac = std::make_unique<rbac::Engine>();

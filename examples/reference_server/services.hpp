@@ -134,6 +134,9 @@ struct Services {
   std::unique_ptr<auth::JwtCodec> jwt;
   std::unique_ptr<auth::SessionManager> sessions;
   std::unique_ptr<auth::LoginThrottle> throttle;
+  /// POST /v1/auth/password/forgot requests per IP and per email (every request counts), so
+  /// nobody can flood an inbox with reset mail. Limits of the login throttle.
+  std::unique_ptr<auth::LoginThrottle> reset_throttle;
   std::unique_ptr<auth::OneTimeTokens> one_time;
 
   std::unique_ptr<rbac::Engine> rbac;

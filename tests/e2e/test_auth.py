@@ -567,3 +567,24 @@ class LoginThrottleTest(E2ETestCase):
                           json={**body, "current_password": DEFAULT_PASSWORD})
         self.assert_throttled(res)
         self.assert_throttled(self.login_from("127.0.0.42", email))
+
+    def test_forgot_is_throttled_per_ip_and_email_without_locking_login(self) -> None:
+        ip = "127.0.0.51"
+        email = self.register_from(ip)
+        outbox = self.server.outbox
+        for _ in range(3):
+            res = post_from(self.server, ip, "/v1/auth/password/forgot", {"email": email})
+            self.assertEqual(res.status, 202, res)
+        self.assert_throttled(post_from(self.server, ip, "/v1/auth/password/forgot",
+                                        {"email": email}))
+        # Per IP, for an unknown email too (the answer says nothing about accounts) ...
+        self.assert_throttled(post_from(self.server, ip, "/v1/auth/password/forgot",
+                                        {"email": unique_email("ghost")}))
+        # ... and per email, from another IP.
+        self.assert_throttled(post_from(self.server, "127.0.0.52", "/v1/auth/password/forgot",
+                                        {"email": email}))
+        mails = eventually(lambda: [m for m in outbox() if m["to"] == email],
+                           lambda found: len(found) >= 3, timeout=10.0)
+        self.assertEqual(len(mails), 3)
+        # Reset requests are not login failures.
+        self.assertEqual(self.login_from(ip, email).status, 200)

@@ -445,6 +445,15 @@ Handler forgot_password(Services& s) {
     const std::string email = normalize_email(in.required_string("email", 3, 254));
     if (!email.empty() && !plausible_email(email)) in.invalid("email", "must be an email address");
     if (auto done = in.finish(); !done) return done.error();
+    // Every request counts, known email or not, so a 429 reveals nothing about the account.
+    const auto decision = s.reset_throttle->check(ctx.client_ip, email);
+    if (!decision.allowed) {
+      ctx.response_headers.emplace_back("Retry-After",
+                                        std::to_string(decision.retry_after.count()));
+      return Error{Errc::rate_limited, "too many password reset requests; retry after " +
+                                           std::to_string(decision.retry_after.count()) + " s"};
+    }
+    s.reset_throttle->record_failure(ctx.client_ip, email);
     auto found = s.db.users().find_by_email(email);
     if (!found) return found.error();
     // The same 202, in about the same time, whether or not the account exists (no

@@ -33,7 +33,9 @@ Handler list_sessions(Services& services);
 Handler delete_session(Services& services);
 /// POST /v1/auth/password/forgot {email} -> 202 whether or not the account exists; for an
 /// active account, a one-hour single-use reset token is mailed (kind "password_reset").
-/// Errors: validation_failed (email missing or not an address).
+/// Errors: validation_failed (email missing or not an address), rate_limited (past
+/// TK_LOGIN_MAX_ATTEMPTS requests per IP or per email in the window, whether or not the account
+/// exists).
 Handler forgot_password(Services& services);
 /// POST /v1/auth/password/reset {token, new_password} -> 204; revokes every session of the user.
 /// Errors: validation_failed (password policy), not_found (unknown token), gone (used or
