@@ -286,6 +286,10 @@ std::vector<Migration> migrations(Dialect dialect) {
   out.push_back(
       Migration{2, "row-level security",
                 dialect == Dialect::postgres ? rls_statements() : std::vector<std::string>{}});
+  // The SCIM directory's per-org view of a member (scim::ScimService), a JSON object or ''.
+  out.push_back(Migration{
+      3, "membership scim profile",
+      {"ALTER TABLE memberships ADD COLUMN scim_profile TEXT NOT NULL DEFAULT ''"}});
   return out;
 }
 
