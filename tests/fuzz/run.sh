@@ -13,14 +13,14 @@ mkdir -p "$out"
 # The parser, its evaluator and what they call: no libsodium, no storage.
 srcs=(src/scim/filter.cpp src/scim/json_model.cpp src/scim/user_resource.cpp src/scim/error.cpp
       src/scim/patch.cpp src/core/time.cpp src/core/error.cpp tests/fuzz/scim_filter_fuzz.cpp)
-cflags=(-std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+cflags=(-std=c++20 -gline-tables-only -O1 -fsanitize=fuzzer-no-link,address,undefined
         -fno-sanitize-recover=undefined -Iinclude)
 
 # One object per source, two at a time; rebuilt when it or a SCIM/core file is newer.
 objs=()
 pids=()
 for src in "${srcs[@]}"; do
-  obj="$out/$(basename "${src%.cpp}").o"
+  obj="$out/$(tr / _ <<<"${src%.cpp}").o"
   objs+=("$obj")
   if [ ! -f "$obj" ] || [ -n "$(find "$src" include/tenantkit/scim include/tenantkit/core src/scim \
                                    -newer "$obj" -print -quit)" ]; then
