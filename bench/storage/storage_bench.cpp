@@ -93,7 +93,7 @@ void ensure_org(Storage& st, int i) {
   u.created_at = u.updated_at = kDay;
   (void)st.users().create(u);
   storage::Org o{id, "Bench " + std::to_string(i), "bench-" + std::to_string(i), kDay, kDay};
-  storage::Membership m{id, u.id, {"owner"}, true, "", kDay};
+  storage::Membership m{id, u.id, {"owner"}, true, "", kDay, ""};
   (void)st.orgs().create(o, m);
 }
 

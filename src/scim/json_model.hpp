@@ -4,6 +4,7 @@
 // value-path filters on any multi-valued attribute).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
