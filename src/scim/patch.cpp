@@ -3,6 +3,7 @@
 // the struct, so that one code path serves modelled attributes, the enterprise extension and any
 // other attribute a directory maps (phoneNumbers[type eq "work"].value, addresses, ...). The result
 // is read back through user_from_object(), which validates types.
+#include <algorithm>
 #include <array>
 
 #include <tenantkit/scim/error.hpp>
@@ -42,6 +43,17 @@ void set_ci(json::object& obj, std::string_view key, json::value v) {
 // Sub-attributes in `src` replace or join those of `dst` (RFC 7644 §3.5.2.1/3: complex values).
 void merge(json::object& dst, const json::object& src) {
   for (const auto& kv : src) set_ci(dst, kv.key(), kv.value());
+}
+
+// Whether `existing` already holds `v`: equal, or for objects every member of `v` is in
+// `existing` with an equal value (stored emails carry "primary": false that a request omits).
+bool holds(const json::value& existing, const json::value& v) {
+  if (!existing.is_object() || !v.is_object()) return existing == v;
+  for (const auto& kv : v.get_object()) {
+    const json::value* e = find_ci(existing.get_object(), kv.key());
+    if (!e || *e != kv.value()) return false;
+  }
+  return true;
 }
 
 json::value to_json(const Literal& l) {
@@ -207,7 +219,11 @@ Result<void> apply_path(json::object& root, PatchOpKind kind, const PatchPath& p
   if (target && target->is_array()) {
     json::array incoming = value->is_array() ? value->get_array() : json::array{*value};
     if (kind == PatchOpKind::add) {
-      for (auto& v : incoming) target->get_array().push_back(std::move(v));
+      // RFC 7644 §3.5.2.1: adding a value the attribute already holds changes nothing.
+      json::array& arr = target->get_array();
+      for (auto& v : incoming)
+        if (std::none_of(arr.begin(), arr.end(), [&](const json::value& e) { return holds(e, v); }))
+          arr.push_back(std::move(v));
     } else {
       *target = std::move(incoming);
     }

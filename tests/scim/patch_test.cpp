@@ -103,6 +103,11 @@ TEST(ScimPatch, AddAppendsToMultiValuedAndReplaceOverwrites) {
       patch(R"([{"op":"add","path":"emails","value":[{"value":"x@example.org","type":"other"}]}])");
   ASSERT_THAT(added, IsOk());
   EXPECT_EQ(added->emails.size(), 3u);
+  auto again =
+      patch(R"([{"op":"add","path":"emails","value":[{"value":"x@example.org","type":"other"}]}])",
+            *added);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->emails.size(), 3u);  // the same value twice is one value
   auto replaced = patch(
       R"([{"op":"replace","path":"emails","value":[{"value":"only@example.org","type":"work","primary":"True"}]}])");
   ASSERT_THAT(replaced, IsOk());
