@@ -243,6 +243,12 @@ Result<void> apply_operation(json::object& root, const PatchOperation& op) {
     value = detail::parse_json(op.value_json);
     if (!value) return invalid_syntax("value is not JSON");
   }
+  if (iequals(op.path, kEnterpriseUserSchema)) {
+    // The whole extension object as the target (its URN is not `schema:attr`).
+    PatchPath whole;
+    whole.attr.attr = op.path;
+    return apply_path(root, op.op, whole, value ? &*value : nullptr);
+  }
   if (!op.path.empty()) {
     auto path = parse_patch_path(op.path);
     if (!path) return path.error();

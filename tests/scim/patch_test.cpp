@@ -154,6 +154,22 @@ TEST(ScimPatch, ExtensionAttributesArePatchedAndKept) {
   EXPECT_EQ(json.at("schemas").as_array().size(), 2u);
 }
 
+TEST(ScimPatch, TheWholeEnterpriseExtensionIsATarget) {
+  auto r = patch(R"([{"op":"replace",
+      "path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+      "value":{"employeeNumber":"701984","manager":{"value":"26118915-6090-4610-87e4-49d8ca9f808d"}}}])");
+  ASSERT_THAT(r, IsOk());
+  auto ext = boost::json::parse(r->extensions_json).as_object();
+  const auto& e = ext.at("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User").as_object();
+  EXPECT_EQ(e.at("employeeNumber").as_string(), "701984");
+  EXPECT_EQ(ext.size(), 1u);
+  auto removed = patch(
+      R"([{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"}])",
+      *r);
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_EQ(removed->extensions_json.find("701984"), std::string::npos);
+}
+
 TEST(ScimPatch, ErrorsCarryTheirScimType) {
   struct Case {
     const char* ops;
