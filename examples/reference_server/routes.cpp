@@ -15,7 +15,9 @@
 
 #include "handlers/api_keys.hpp"
 #include "handlers/auth.hpp"
+#include "handlers/billing.hpp"
 #include "handlers/health.hpp"
+#include "handlers/workspaces.hpp"
 
 namespace tenantkit::server {
 using boost::beast::http::verb;
@@ -37,6 +39,8 @@ std::vector<Route> routes(App& app, Services& services) {
   };
   append(all, handlers::auth_routes(services));
   append(all, handlers::api_key_routes(services));
+  append(all, handlers::billing_routes(services));
+  append(all, handlers::workspace_routes(services));
   return all;
 }
 
