@@ -75,7 +75,7 @@ class WorkspacesTest(E2ETestCase):
         c = self.client
         for body, fields in (({}, ["name"]), ({"name": ""}, ["name"]),
                              ({"name": "x" * 101}, ["name"]),
-                             ({"name": 5, "description": 7}, ["name", "description"])):
+                             ({"name": 5, "description": 7}, ["description", "name"])):
             doc = assert_problem(c.post("/v1/workspaces", json=body, token=self.token), 422,
                                  "validation_failed", self)
             self.assertEqual(sorted(e["field"] for e in doc["errors"]), fields, doc)
