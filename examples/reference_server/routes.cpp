@@ -17,6 +17,7 @@
 #include "handlers/auth.hpp"
 #include "handlers/billing.hpp"
 #include "handlers/health.hpp"
+#include "handlers/usage.hpp"
 #include "handlers/workspaces.hpp"
 
 namespace tenantkit::server {
@@ -41,6 +42,7 @@ std::vector<Route> routes(App& app, Services& services) {
   append(all, handlers::api_key_routes(services));
   append(all, handlers::billing_routes(services));
   append(all, handlers::workspace_routes(services));
+  append(all, handlers::usage_routes(services));
   return all;
 }
 

@@ -11,6 +11,7 @@
 #include <span>
 #include <utility>
 
+#include <tenantkit/billing/quota_limits.hpp>
 #include <tenantkit/billing/stripe/stripe_provider.hpp>
 #include <tenantkit/billing/webhook.hpp>
 #include <tenantkit/core/encoding.hpp>
@@ -18,7 +19,6 @@
 #include <tenantkit/quota/redis/backend.hpp>
 
 #include "app.hpp"
-#include "plan_limits.hpp"
 #include <sys/stat.h>
 
 namespace tenantkit::server {
@@ -221,7 +221,9 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
   s->plan_policy = std::make_unique<billing::CataloguePlanPolicy>(s->catalogue);
   s->entitlements = std::make_unique<billing::EntitlementCache>(
       *s->plan_policy, billing::subscription_store_loader(db.subscriptions()), clock);
-  s->limits = std::make_unique<PlanLimits>(*s->entitlements);
+  // Quota limits follow the plan: a subscription change invalidates the entitlements, which
+  // moves the limits' version, so every backend re-reads the tenant's policies at once.
+  s->limits = std::make_unique<billing::PlanLimitSource>(*s->entitlements);
 
   if (!config.redis_url.empty()) {
     auto redis = quota::redis::open_backend({.url = config.redis_url}, *s->limits, clock);
@@ -234,6 +236,8 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
     s->quota_local = std::make_unique<quota::InProcessBackend>(*s->limits, clock);
     s->quota = s->quota_local.get();
   }
+  s->usage =
+      std::make_unique<quota::UsageRecorder>(db.usage(), *s->quota, *s->limits, random, clock);
 
   // Billing: Stripe when a secret key is set, else the offline provider whose checkout and portal
   // pages this server serves. Offline events are signed with the configured webhook secrets, or

@@ -36,6 +36,7 @@
 #include <tenantkit/mail/mailer.hpp>
 #include <tenantkit/quota/backend.hpp>
 #include <tenantkit/quota/limits.hpp>
+#include <tenantkit/quota/usage.hpp>
 #include <tenantkit/rbac/engine.hpp>
 #include <tenantkit/storage/storage.hpp>
 
@@ -144,6 +145,7 @@ struct Services {
   std::unique_ptr<quota::LimitSource> limits;
   std::unique_ptr<quota::QuotaBackend> quota_local;  ///< In-process backend (no TK_REDIS_URL).
   quota::QuotaBackend* quota = nullptr;              ///< The backend in use (Redis or local).
+  std::unique_ptr<quota::UsageRecorder> usage;       ///< Usage events and period/daily usage.
   std::unique_ptr<billing::BillingProvider> provider;
   billing::LocalBillingProvider* local_billing = nullptr;  ///< Set when billing is offline.
   std::unique_ptr<billing::WebhookHandler> webhooks;

@@ -15,7 +15,6 @@
 
 #include "app.hpp"
 #include "handlers/common.hpp"
-#include "plan_limits.hpp"
 #include "steps/auth.hpp"
 
 namespace tenantkit::server::handlers {
@@ -79,12 +78,6 @@ std::string return_url(const Services& s) {
 
 bool is_live(std::string_view status) {
   return status == "active" || status == "trialing" || status == "past_due";
-}
-
-void plan_changed(Services& s) {
-  // The quota backends cache policies per version: moving it makes the next decision of every
-  // tenant re-read its (now invalidated) entitlements, so limits follow the new plan at once.
-  static_cast<PlanLimits&>(*s.limits).changed();
 }
 
 void audit_effect(Services& s, const RequestContext& ctx, const TenantId& org,
@@ -153,8 +146,9 @@ Result<billing::WebhookOutcome> deliver_webhook(Services& s, const RequestContex
         {{"event_id", out->event_id}, {"type", out->type}, {"result", result}, {"org", org}});
   }
   if (out->disposition == billing::WebhookDisposition::applied && out->tenant) {
+    // No quota call needed: the handler invalidated the org's entitlements, which moves the
+    // PlanLimitSource's version, so the next metered request already sees the new plan.
     for (const auto& effect : out->effects) audit_effect(s, ctx, *out->tenant, *out, effect);
-    plan_changed(s);
   }
   return out;
 }

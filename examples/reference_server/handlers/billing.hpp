@@ -20,8 +20,8 @@ namespace tenantkit::server::handlers {
 Step member_or_scope(Services& services, std::string_view permission);
 
 /// Feeds one webhook delivery (raw body + Stripe-Signature value) through s.webhooks, then
-/// counts it in /metrics, writes its audit effects to the org's log (actor "provider") and,
-/// when applied, tells the quota limits that the plan may have changed.
+/// counts it in /metrics and writes its audit effects to the org's log (actor "provider"). An
+/// applied change invalidates the org's entitlements, and with them its quota policies.
 /// Errors: invalid_signature, bad_request (signed but not an event), unavailable (storage, or
 /// webhooks not configured).
 Result<billing::WebhookOutcome> deliver_webhook(Services& services, const RequestContext& ctx,
