@@ -90,10 +90,14 @@ class UsageEventsTest(E2ETestCase):
         self.post({"meter": "ai_tokens", "quantity": 1, "idempotency_key": "b"})
         ai = self.usage()["ai_tokens"]
         self.assertEqual((ai["used"], ai["remaining"], ai["percent"]), (8000, 2000, 80))
+        # Plain decimal numbers on the wire (no exponent form).
+        self.assertIn('"percent":80,', self.client.get("/v1/usage", token=self.token).text)
+        self.post({"meter": "ai_tokens", "quantity": 25, "idempotency_key": "b2"})
+        self.assertIn('"percent":80.25,', self.client.get("/v1/usage", token=self.token).text)
         self.assertTrue(ai["warning"])
         self.assertFalse(ai["exceeded"])
         # Events report what already happened: counted past the limit, flagged exceeded.
-        self.post({"meter": "ai_tokens", "quantity": 2500, "idempotency_key": "c"})
+        self.post({"meter": "ai_tokens", "quantity": 2475, "idempotency_key": "c"})
         ai = self.usage()["ai_tokens"]
         self.assertEqual((ai["used"], ai["remaining"]), (10500, 0))
         self.assertTrue(ai["exceeded"])

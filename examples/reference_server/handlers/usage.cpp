@@ -2,10 +2,13 @@
 // /v1/usage/events, /v1/usage, /v1/usage/daily.
 #include "handlers/usage.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
+
+#include <boost/json/serialize.hpp>
 
 #include <tenantkit/quota/usage.hpp>
 
@@ -20,20 +23,35 @@ namespace json = boost::json;
 
 namespace {
 
-json::value optional_int(const std::optional<std::int64_t>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
+std::string optional_int(const std::optional<std::int64_t>& v) {
+  return v ? std::to_string(*v) : std::string("null");
 }
 
-json::object period_json(const quota::PeriodUsage& u) {
-  return {{"meter", u.meter},
-          {"used", u.used},
-          {"limit", optional_int(u.limit)},
-          {"remaining", optional_int(u.remaining)},
-          {"period_start", time_json(u.period_start)},
-          {"period_end", time_json(u.period_end)},
-          {"percent", u.percent},
-          {"warning", u.warning},
-          {"exceeded", u.exceeded}};
+// `percent` in plain decimal notation ("80", "12.5"): Boost.JSON 1.81 writes every double in
+// exponent form ("8E1"), valid JSON but surprising to a human reading the usage page.
+std::string percent_text(double percent) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, percent, std::chars_format::fixed, 2);
+  if (ec != std::errc{}) return "0";
+  std::string text(buf, end);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+std::string period_json(const quota::PeriodUsage& u) {
+  const auto str = [](const json::value& v) { return json::serialize(v); };
+  std::string out = "{\"meter\":" + str(json::value(u.meter));
+  out += ",\"used\":" + std::to_string(u.used);
+  out += ",\"limit\":" + optional_int(u.limit);
+  out += ",\"remaining\":" + optional_int(u.remaining);
+  out += ",\"period_start\":" + str(time_json(u.period_start));
+  out += ",\"period_end\":" + str(time_json(u.period_end));
+  out += ",\"percent\":" + percent_text(u.percent);
+  out += std::string(",\"warning\":") + (u.warning ? "true" : "false");
+  out += std::string(",\"exceeded\":") + (u.exceeded ? "true" : "false");
+  out += '}';
+  return out;
 }
 
 // YYYY-MM-DD of `t` (UTC).
@@ -78,9 +96,13 @@ Handler period_usage(Services& s) {
   return [&s](RequestContext& ctx) -> Result<Response> {
     auto usage = s.usage->period_usage(ctx.tenant.tenant);
     if (!usage) return usage.error();
-    json::array items;
-    for (const auto& u : *usage) items.push_back(period_json(u));
-    return json_response(http::status::ok, envelope(std::move(items), std::nullopt));
+    std::string body = "{\"items\":[";
+    for (std::size_t i = 0; i < usage->size(); ++i) {
+      if (i > 0) body += ',';
+      body += period_json((*usage)[i]);
+    }
+    body += "],\"next_cursor\":null}";
+    return make_response(http::status::ok, "application/json", std::move(body));
   };
 }
 
