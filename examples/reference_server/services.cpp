@@ -11,7 +11,7 @@
 #include <span>
 #include <utility>
 
-#include <tenantkit/billing/quota_limits.hpp>
+#include <tenantkit/auth/redis/login_throttle.hpp>
 #include <tenantkit/billing/stripe/stripe_provider.hpp>
 #include <tenantkit/billing/webhook.hpp>
 #include <tenantkit/core/encoding.hpp>
@@ -198,10 +198,19 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
                                                {.refresh_ttl = config.refresh_token_ttl});
   if (!sessions) return sessions.error();
   s->sessions = std::move(*sessions);
-  auto throttle = auth::LoginThrottle::create(
-      clock, {.max_attempts = config.login_max_attempts, .window = config.login_window});
-  if (!throttle) return throttle.error();
-  s->throttle = std::move(*throttle);
+  const auth::LoginThrottleOptions throttle_options{.max_attempts = config.login_max_attempts,
+                                                    .window = config.login_window};
+  if (config.redis_url.empty()) {
+    auto throttle = auth::LoginThrottle::create(clock, throttle_options);
+    if (!throttle) return throttle.error();
+    s->throttle = std::move(*throttle);
+  } else {
+    // Shared by every instance: a guesser cannot multiply its attempts by the instance count.
+    auto throttle =
+        auth::redis::open_login_throttle({.url = config.redis_url}, clock, throttle_options);
+    if (!throttle) return throttle.error();
+    s->throttle = std::move(*throttle);
+  }
   s->one_time = std::make_unique<auth::OneTimeTokens>(db.sessions(), s->hasher, random, clock);
 
   s->rbac = std::make_unique<rbac::Engine>();
@@ -221,8 +230,6 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
   s->plan_policy = std::make_unique<billing::CataloguePlanPolicy>(s->catalogue);
   s->entitlements = std::make_unique<billing::EntitlementCache>(
       *s->plan_policy, billing::subscription_store_loader(db.subscriptions()), clock);
-  // Quota limits follow the plan: a subscription change invalidates the entitlements, which
-  // moves the limits' version, so every backend re-reads the tenant's policies at once.
   s->limits = std::make_unique<billing::PlanLimitSource>(*s->entitlements);
 
   if (!config.redis_url.empty()) {
