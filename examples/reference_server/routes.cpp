@@ -13,9 +13,12 @@
 
 #include <iterator>
 
+#include "handlers/admin.hpp"
 #include "handlers/api_keys.hpp"
+#include "handlers/audit.hpp"
 #include "handlers/auth.hpp"
 #include "handlers/health.hpp"
+#include "handlers/openapi.hpp"
 
 namespace tenantkit::server {
 using boost::beast::http::verb;
@@ -37,6 +40,9 @@ std::vector<Route> routes(App& app, Services& services) {
   };
   append(all, handlers::auth_routes(services));
   append(all, handlers::api_key_routes(services));
+  append(all, handlers::audit_routes(services));
+  append(all, handlers::admin_routes(services));
+  append(all, handlers::openapi_routes());
   return all;
 }
 
