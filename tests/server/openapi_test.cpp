@@ -142,7 +142,7 @@ TEST(OpenApiTest, ServedDocumentIsTheEmbeddedOne) {
   TestServer srv;
   auto res = get(srv.port(), "/openapi.json");
   EXPECT_EQ(res.result_int(), 200u);
-  EXPECT_EQ(res[http::field::content_type], "application/json");
+  EXPECT_EQ(std::string(res[http::field::content_type]), "application/json");
   EXPECT_EQ(res.body(), handlers::openapi_document());
 }
 
