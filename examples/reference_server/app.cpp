@@ -34,6 +34,14 @@ Result<void> App::install_routes(std::vector<Route> routes) {
   return ok();
 }
 
+void App::run_inline(std::initializer_list<std::string_view> patterns) {
+  const auto all = router_.patterns();
+  inline_.assign(all.size(), false);
+  for (std::size_t i = 0; i < all.size(); ++i)
+    for (const auto p : patterns)
+      if (all[i] == p) inline_[i] = true;
+}
+
 void App::add_readiness_check(ReadinessCheck check) {
   readiness_.push_back(std::move(check));
 }

@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <tenantkit/core/clock.hpp>
@@ -72,6 +74,14 @@ class App {
   Result<void> install_routes(std::vector<Route> routes);
   /// REQUIRES: install_routes() succeeded.
   const Router& router() const noexcept { return router_; }
+  /// Marks route patterns whose steps and handlers never block (no SQL, no Argon2id, no Redis):
+  /// they run on the I/O thread, so /health answers even while every worker hashes passwords.
+  /// Call after install_routes(). Unknown patterns are ignored.
+  void run_inline(std::initializer_list<std::string_view> patterns);
+  /// Whether the route with this pattern index runs on the I/O thread.
+  bool runs_inline(std::size_t pattern_index) const noexcept {
+    return pattern_index < inline_.size() && inline_[pattern_index];
+  }
   Metrics& metrics() noexcept { return *metrics_; }
 
   /// Registers a check for /ready. Call before serving.
@@ -89,6 +99,7 @@ class App {
   CorsPolicy cors_;
   std::vector<ReadinessCheck> readiness_;
   Router router_;
+  std::vector<bool> inline_;  // by pattern index
   std::unique_ptr<Metrics> metrics_;
   std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   std::unique_ptr<boost::asio::thread_pool> pool_;

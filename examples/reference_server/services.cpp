@@ -168,7 +168,8 @@ Services::Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHashe
       db(*b.storage),
       backends(b),
       hasher(std::move(h)),
-      passwords(std::move(p)),
+      // Half the workers at most (at least one): the rest keep serving other routes.
+      passwords(std::move(p), std::max(1, a.config().worker_threads / 2)),
       catalogue(std::move(c)) {}
 
 Services::~Services() = default;

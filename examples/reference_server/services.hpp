@@ -10,7 +10,9 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -73,6 +75,43 @@ class RoleSync {
   std::unordered_map<std::string, Entry> loaded_;
 };
 
+/// The password hasher behind a concurrency limit: Argon2id costs tens of milliseconds of CPU
+/// and 19 MiB each, so at most `slots` hashes run at once and a burst of logins leaves the other
+/// workers free for every other route. Same calls as auth::PasswordHasher.
+class PasswordSlots {
+ public:
+  PasswordSlots(auth::PasswordHasher hasher, std::ptrdiff_t slots)
+      : hasher_(std::move(hasher)), slots_(slots) {}
+
+  Result<std::string> hash(std::string_view password) {
+    Slot slot(slots_);
+    return hasher_.hash(password);
+  }
+  Result<auth::PasswordCheck> check(std::string_view encoded, std::string_view password) {
+    Slot slot(slots_);
+    return hasher_.check(encoded, password);
+  }
+  bool verify(std::string_view encoded, std::string_view password) {
+    Slot slot(slots_);
+    return hasher_.verify(encoded, password);
+  }
+  void verify_dummy(std::string_view password) {
+    Slot slot(slots_);
+    hasher_.verify_dummy(password);
+  }
+
+ private:
+  struct Slot {
+    explicit Slot(std::counting_semaphore<>& s) : sem(s) { sem.acquire(); }
+    ~Slot() { sem.release(); }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    std::counting_semaphore<>& sem;
+  };
+  auth::PasswordHasher hasher_;
+  std::counting_semaphore<> slots_;
+};
+
 struct Services {
   /// Builds every service. Creates var/ files on first start: the API-key pepper (0600, unless
   /// TK_API_KEY_PEPPER is set) and the Ed25519 key set (TK_JWT_KEY_FILE).
@@ -85,7 +124,7 @@ struct Services {
   Backends& backends;
 
   apikey::KeyHasher hasher;
-  auth::PasswordHasher passwords;
+  PasswordSlots passwords;
   std::unique_ptr<auth::JwtCodec> jwt;
   std::unique_ptr<auth::SessionManager> sessions;
   std::unique_ptr<auth::LoginThrottle> throttle;

@@ -121,7 +121,11 @@ net::awaitable<void> run_http_session(Listener& listener, std::shared_ptr<Connec
         res = co_await offload(app.pool(),
                                [&app, &ctx, &error] { return reject(app, ctx, error, 400); });
       } else {
-        res = co_await offload(app.pool(), [&app, &ctx] { return handle(app, ctx); });
+        const auto m = app.router().match(ctx.request.method(), ctx.path);
+        if (m.outcome == Router::Outcome::found && app.runs_inline(m.pattern_index))
+          res = handle(app, ctx);
+        else
+          res = co_await offload(app.pool(), [&app, &ctx] { return handle(app, ctx); });
       }
     }
 
