@@ -155,7 +155,7 @@ TEST_F(AuditRoutesTest, ListsEntriesWithFiltersPagingExportAndVerify) {
   EXPECT_TRUE(rest["next_cursor"].is_null());
   std::set<std::string> ids;
   for (const auto* page : {&keys, &rest})
-    for (const auto& e : (*page)["items"].as_array())
+    for (const auto& e : page->at("items").as_array())
       ids.insert(std::string(e.as_object().at("id").as_string()));
   EXPECT_EQ(ids.size(), 3u);
 
