@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "backends.hpp"
 
-#include <tenantkit/quota/redis/backend.hpp>
+#include <tenantkit/quota/redis/backend.hpp>  // complete type for ~Backends
 #include <tenantkit/storage/postgres.hpp>
 #include <tenantkit/storage/sqlite.hpp>
 
@@ -39,14 +39,6 @@ Result<Backends> open_backends(App& app) {
   storage::Storage* db = b.storage.get();
   app.add_readiness_check({"database", [db] { return db->ping(); }});
 
-  b.limits = std::make_unique<quota::InMemoryLimitSource>();
-  if (!config.redis_url.empty()) {
-    auto redis = quota::redis::open_backend({.url = config.redis_url}, *b.limits, app.clock());
-    if (!redis) return redis.error();
-    b.redis = std::move(*redis);
-    quota::redis::RedisBackend* r = b.redis.get();
-    app.add_readiness_check({"redis", [r] { return r->ping(); }});
-  }
   return b;
 }
 

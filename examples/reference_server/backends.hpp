@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The server's external state, chosen by configuration: storage from TK_DATABASE_URL (SQLite file
-// or PostgreSQL) and, when TK_REDIS_URL is set, the Redis quota backend. Each one registers a
-// /ready check ("database", "redis").
+// or PostgreSQL), with a /ready check ("database"). The Redis quota backend needs the plan limits,
+// so Services::create() opens it (TK_REDIS_URL) and registers its "redis" check; it is kept here
+// with the other connections.
 #pragma once
 
 #include <memory>
@@ -27,12 +28,11 @@ struct Backends {
   Backends& operator=(Backends&&) noexcept;
 
   std::unique_ptr<storage::Storage> storage;
-  std::unique_ptr<quota::InMemoryLimitSource> limits;
   std::unique_ptr<quota::redis::RedisBackend> redis;  ///< Null when TK_REDIS_URL is unset.
 };
 
 /// Opens storage (running migrations: always for SQLite, with TK_DATABASE_MIGRATION_URL for
-/// PostgreSQL) and Redis, and registers their readiness checks on `app`.
+/// PostgreSQL) and registers its readiness check on `app`.
 /// Errors: validation_failed (bad URL or options), unavailable (cannot open, connect or migrate).
 Result<Backends> open_backends(App& app);
 

@@ -11,6 +11,7 @@
 #include <span>
 #include <utility>
 
+#include <tenantkit/auth/redis/login_throttle.hpp>
 #include <tenantkit/billing/stripe/stripe_provider.hpp>
 #include <tenantkit/billing/webhook.hpp>
 #include <tenantkit/core/encoding.hpp>
@@ -18,7 +19,6 @@
 #include <tenantkit/quota/redis/backend.hpp>
 
 #include "app.hpp"
-#include "plan_limits.hpp"
 #include <sys/stat.h>
 
 namespace tenantkit::server {
@@ -198,10 +198,19 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
                                                {.refresh_ttl = config.refresh_token_ttl});
   if (!sessions) return sessions.error();
   s->sessions = std::move(*sessions);
-  auto throttle = auth::LoginThrottle::create(
-      clock, {.max_attempts = config.login_max_attempts, .window = config.login_window});
-  if (!throttle) return throttle.error();
-  s->throttle = std::move(*throttle);
+  const auth::LoginThrottleOptions throttle_options{.max_attempts = config.login_max_attempts,
+                                                    .window = config.login_window};
+  if (config.redis_url.empty()) {
+    auto throttle = auth::LoginThrottle::create(clock, throttle_options);
+    if (!throttle) return throttle.error();
+    s->throttle = std::move(*throttle);
+  } else {
+    // Shared by every instance: a guesser cannot multiply its attempts by the instance count.
+    auto throttle =
+        auth::redis::open_login_throttle({.url = config.redis_url}, clock, throttle_options);
+    if (!throttle) return throttle.error();
+    s->throttle = std::move(*throttle);
+  }
   s->one_time = std::make_unique<auth::OneTimeTokens>(db.sessions(), s->hasher, random, clock);
 
   s->rbac = std::make_unique<rbac::Engine>();
@@ -221,7 +230,7 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
   s->plan_policy = std::make_unique<billing::CataloguePlanPolicy>(s->catalogue);
   s->entitlements = std::make_unique<billing::EntitlementCache>(
       *s->plan_policy, billing::subscription_store_loader(db.subscriptions()), clock);
-  s->limits = std::make_unique<PlanLimits>(*s->entitlements);
+  s->limits = std::make_unique<billing::PlanLimitSource>(*s->entitlements);
 
   if (!config.redis_url.empty()) {
     auto redis = quota::redis::open_backend({.url = config.redis_url}, *s->limits, clock);
@@ -234,6 +243,8 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
     s->quota_local = std::make_unique<quota::InProcessBackend>(*s->limits, clock);
     s->quota = s->quota_local.get();
   }
+  s->usage =
+      std::make_unique<quota::UsageRecorder>(db.usage(), *s->quota, *s->limits, random, clock);
 
   // Billing: Stripe when a secret key is set, else the offline provider whose checkout and portal
   // pages this server serves. Offline events are signed with the configured webhook secrets, or

@@ -2,7 +2,9 @@
 // Services: the library objects the routes share, built once from the Config and the opened
 // Backends: key hasher, password hasher, JWT codec, session manager, login throttle, RBAC engine
 // (custom roles synced from storage), API-key verifier and manager, plan policy and entitlement
-// cache, quota backend, billing provider and webhook handler, mailer. Handlers only call these.
+// cache, plan-derived quota limits, quota backend, usage recorder, billing provider and webhook
+// handler, mailer. With TK_REDIS_URL, quotas and the login throttle live in Redis (shared by
+// every instance). Handlers only call these.
 //
 // Thread safety: every member is safe to use from many worker threads at once.
 #pragma once
@@ -31,11 +33,13 @@
 #include <tenantkit/billing/plan.hpp>
 #include <tenantkit/billing/plan_policy.hpp>
 #include <tenantkit/billing/provider.hpp>
+#include <tenantkit/billing/quota_limits.hpp>
 #include <tenantkit/billing/webhook_handler.hpp>
 #include <tenantkit/core/result.hpp>
 #include <tenantkit/mail/mailer.hpp>
 #include <tenantkit/quota/backend.hpp>
 #include <tenantkit/quota/limits.hpp>
+#include <tenantkit/quota/usage.hpp>
 #include <tenantkit/rbac/engine.hpp>
 #include <tenantkit/storage/storage.hpp>
 
@@ -141,9 +145,10 @@ struct Services {
   billing::PlanCatalogue catalogue;
   std::unique_ptr<billing::PlanPolicy> plan_policy;
   std::unique_ptr<billing::EntitlementCache> entitlements;
-  std::unique_ptr<quota::LimitSource> limits;
+  std::unique_ptr<billing::PlanLimitSource> limits;  ///< Follows subscription changes by itself.
   std::unique_ptr<quota::QuotaBackend> quota_local;  ///< In-process backend (no TK_REDIS_URL).
   quota::QuotaBackend* quota = nullptr;              ///< The backend in use (Redis or local).
+  std::unique_ptr<quota::UsageRecorder> usage;       ///< Usage events, period and daily queries.
   std::unique_ptr<billing::BillingProvider> provider;
   billing::LocalBillingProvider* local_billing = nullptr;  ///< Set when billing is offline.
   std::unique_ptr<billing::WebhookHandler> webhooks;

@@ -15,6 +15,13 @@ namespace {
 constexpr std::size_t kShards = 16;
 }
 
+struct EntitlementCache::Listeners {
+  // Held while a listener runs, so remove_listener() returns only once no call is in flight.
+  std::mutex mu;
+  std::uint64_t next = 1;
+  std::vector<std::pair<std::uint64_t, InvalidationListener>> list;
+};
+
 struct EntitlementCache::Shard {
   struct Entry {
     Entitlements value;
@@ -32,7 +39,8 @@ EntitlementCache::EntitlementCache(const PlanPolicy& policy, TenantBillingLoader
       loader_(std::move(loader)),
       clock_(clock),
       options_(options),
-      shards_(std::make_unique<Shard[]>(kShards)) {
+      shards_(std::make_unique<Shard[]>(kShards)),
+      listeners_(std::make_unique<Listeners>()) {
   if (options_.ttl <= std::chrono::seconds::zero()) options_.ttl = std::chrono::seconds(30);
   if (options_.max_entries_per_shard == 0) options_.max_entries_per_shard = 4096;
 }
@@ -87,9 +95,12 @@ Result<Entitlements> EntitlementCache::entitlements(const TenantId& tenant) {
 
 void EntitlementCache::invalidate(const TenantId& tenant) {
   Shard& shard = shard_for(tenant);
-  std::unique_lock lock(shard.mu);
-  shard.entries.erase(tenant);
-  ++shard.generation;
+  {
+    std::unique_lock lock(shard.mu);
+    shard.entries.erase(tenant);
+    ++shard.generation;
+  }
+  notify(&tenant);
 }
 
 void EntitlementCache::clear() {
@@ -98,6 +109,24 @@ void EntitlementCache::clear() {
     shards_[i].entries.clear();
     ++shards_[i].generation;
   }
+  notify(nullptr);
+}
+
+std::uint64_t EntitlementCache::add_listener(InvalidationListener listener) {
+  std::lock_guard lock(listeners_->mu);
+  const std::uint64_t handle = listeners_->next++;
+  listeners_->list.emplace_back(handle, std::move(listener));
+  return handle;
+}
+
+void EntitlementCache::remove_listener(std::uint64_t handle) {
+  std::lock_guard lock(listeners_->mu);
+  std::erase_if(listeners_->list, [&](const auto& l) { return l.first == handle; });
+}
+
+void EntitlementCache::notify(const TenantId* tenant) {
+  std::lock_guard lock(listeners_->mu);
+  for (const auto& [handle, listener] : listeners_->list) listener(tenant);
 }
 
 TenantBillingLoader subscription_store_loader(storage::SubscriptionStore& store) {

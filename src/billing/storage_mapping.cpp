@@ -15,9 +15,12 @@ Subscription from_storage(const storage::Subscription& s) {
   out.cancel_at_period_end = s.cancel_at_period_end;
   out.trial_end = s.trial_end;
   out.last_event_at = s.last_event_at;
-  // storage::Subscription has no past_due_since column yet; the event that last changed a
-  // past_due subscription is the closest stored bound on when the grace period started.
-  if (out.state == SubscriptionState::past_due) out.past_due_since = s.last_event_at;
+  out.past_due_since = s.past_due_since;
+  // Rows written before past_due_since was stored: the event that last changed a past_due
+  // subscription is the closest stored bound on when the grace period started.
+  if (out.state == SubscriptionState::past_due && !out.past_due_since)
+    out.past_due_since = s.last_event_at;
+  if (out.state != SubscriptionState::past_due) out.past_due_since.reset();
   return out;
 }
 
@@ -32,6 +35,7 @@ storage::Subscription to_storage(const Subscription& s, Timestamp updated_at) {
   out.trial_end = s.trial_end;
   out.cancel_at_period_end = s.cancel_at_period_end;
   out.last_event_at = s.last_event_at;
+  out.past_due_since = s.past_due_since;
   out.updated_at = updated_at;
   return out;
 }

@@ -10,6 +10,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -256,6 +257,11 @@ struct InProcessBackend::Impl {
 
   std::mutex policies_mu;
   std::vector<std::unique_ptr<Compiled>> policies;  // retired ones stay until destruction
+  // Every distinct policy compiled so far, so that re-reading a policy after a version bump
+  // finds its Compiled again instead of adding one (a LimitSource that bumps periodically would
+  // otherwise grow `policies` on every bump once there are more than a few distinct policies).
+  using PolicyKey = std::tuple<int, std::int64_t, std::int64_t, int, int, bool, std::int64_t>;
+  std::map<PolicyKey, const Compiled*> policy_index;
 
   std::mutex res_mu;
   std::map<std::uint64_t, Held> held;
@@ -294,11 +300,17 @@ struct InProcessBackend::Impl {
     c->has_anchor = p.anchor.has_value();
     c->anchor_us = p.anchor ? to_us(*p.anchor) : 0;
     c->source = p;
+    const PolicyKey key{static_cast<int>(p.kind),
+                        p.limit,
+                        p.window.count(),
+                        static_cast<int>(p.enforcement),
+                        static_cast<int>(p.deny_code),
+                        p.anchor.has_value(),
+                        p.anchor ? to_us(*p.anchor) : 0};
     std::lock_guard lk(policies_mu);
-    const std::size_t n = policies.size();
-    for (std::size_t i = n; i > 0 && i + 16 > n; --i)
-      if (policies[i - 1]->source == p) return policies[i - 1].get();
+    if (auto it = policy_index.find(key); it != policy_index.end()) return it->second;
     policies.push_back(std::move(c));
+    policy_index.emplace(key, policies.back().get());
     return policies.back().get();
   }
 
@@ -653,6 +665,30 @@ struct InProcessBackend::Impl {
     }
   }
 
+  // Counts units already spent, whatever the limit (QuotaBackend::add), then reports the state.
+  void add_units(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
+                 std::int64_t amount) {
+    // A zero-cost decision first moves a counter into the current window, so the units land
+    // there and not in a window that has passed.
+    decide_entry(o, e, c, now_us, 0);
+    if (amount == 0) return;
+    if (c.kind == MeterKind::token_bucket) {
+      // GCRA: spending starts from now when the bucket has refilled (an old TAT would undercount).
+      const std::int64_t now_ns = std::max<std::int64_t>(0, now_us - anchor_of(e, c)) * 1000;
+      std::uint64_t cur = e.state.load(std::memory_order_acquire);
+      for (;;) {
+        const std::int64_t base = std::max(static_cast<std::int64_t>(cur), now_ns);
+        const auto next = static_cast<std::uint64_t>(base + sat_mul(amount, c.interval_ns));
+        if (e.state.compare_exchange_weak(cur, next, std::memory_order_acq_rel,
+                                          std::memory_order_acquire))
+          break;
+      }
+    } else {
+      adjust(e, epoch_of(e.state.load(std::memory_order_acquire)), amount);
+    }
+    decide_entry(o, e, c, now_us, 0);
+  }
+
   void expire(std::int64_t now_us) {
     if (now_us < next_expiry.load(std::memory_order_relaxed)) return;
     std::lock_guard lk(res_mu);
@@ -729,6 +765,25 @@ Result<Outcome> InProcessBackend::decide(std::string_view tenant, std::string_vi
   }
   im.decide_entry(*out, *e, **policy, now_us, cost);
   return out;
+}
+
+Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view meter,
+                                      std::int64_t amount) {
+  if (amount < 0) return Error{Errc::validation_failed, "amount must not be negative"};
+  Impl& im = *impl_;
+  const std::int64_t now_us = to_us(im.clock.now());
+  im.expire(now_us);
+  auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
+  if (!e) return e.error();
+  Entry* entry = *e;
+  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
+  auto policy = im.current_policy(*entry);
+  if (!policy) return policy.error();
+  const Compiled* c = *policy;
+  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
+  Outcome o;
+  im.add_units(o, *entry, *c, now_us, amount);
+  return o;
 }
 
 Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_view meter,

@@ -17,8 +17,9 @@ using namespace std::chrono_literals;
 class LoginThrottleTest : public ::testing::Test {
  protected:
   ManualClock clock_;
-  std::unique_ptr<LoginThrottle> throttle_ =
-      LoginThrottle::create(clock_, {.max_attempts = 3, .window = 60s, .max_keys = 1000}).value();
+  std::unique_ptr<InProcessLoginThrottle> throttle_ =
+      InProcessLoginThrottle::create(clock_, {.max_attempts = 3, .window = 60s, .max_keys = 1000})
+          .value();
 };
 
 TEST_F(LoginThrottleTest, OptionsAreValidated) {
@@ -27,6 +28,9 @@ TEST_F(LoginThrottleTest, OptionsAreValidated) {
   EXPECT_THAT(LoginThrottle::create(clock_, {.max_attempts = 3, .window = 0s, .max_keys = 1000}),
               HasError(Errc::validation_failed));
   EXPECT_THAT(LoginThrottle::create(clock_), IsOk());
+  auto both = validate({.max_attempts = 1001, .window = 0s, .max_keys = 15});
+  ASSERT_THAT(both, HasError(Errc::validation_failed));
+  EXPECT_EQ(both.error().fields.size(), 3u);
 }
 
 TEST_F(LoginThrottleTest, AfterMaxFailuresTheNextAttemptIsRefusedWithRetryAfter) {

@@ -172,7 +172,6 @@ class RequestIdTest(E2ETestCase):
             with self.subTest(value=value):
                 self.assertEqual(self._echo(value), value)
 
-    @unittest.expectedFailure  # server bug: is_valid_request_id() omits '_' (API.md allows it)
     def test_underscore_is_allowed(self) -> None:
         self.assertEqual(self._echo("trace_id_1"), "trace_id_1")
 

@@ -42,6 +42,9 @@ class OwningLeased final : public quota::QuotaBackend {
   Result<quota::Outcome> decide(std::string_view t, std::string_view m, std::int64_t c) override {
     return leased_.decide(t, m, c);
   }
+  Result<quota::Outcome> add(std::string_view t, std::string_view m, std::int64_t a) override {
+    return leased_.add(t, m, a);
+  }
   Result<void> set_gauge(std::string_view t, std::string_view m, std::int64_t v) override {
     return leased_.set_gauge(t, m, v);
   }

@@ -7,7 +7,7 @@ bool is_valid_request_id(std::string_view id) noexcept {
   if (id.empty() || id.size() > kMaxRequestIdLength) return false;
   for (const char c : id) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == ':' || c == '-';
+                    c == '.' || c == '_' || c == ':' || c == '-';
     if (!ok) return false;
   }
   return true;

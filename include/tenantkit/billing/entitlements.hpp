@@ -70,6 +70,16 @@ class EntitlementCache {
   /// Drops every entry (a new catalogue or policy).
   void clear();
 
+  /// Called after invalidate() (with the tenant) and clear() (with nullptr), on the thread that
+  /// invalidated. Must be quick and must not call back into the cache's listener methods.
+  using InvalidationListener = std::function<void(const TenantId* tenant)>;
+  /// Registers `listener` (e.g. billing::PlanLimitSource, so quota backends re-read limits).
+  /// Returns a handle for remove_listener(). Whatever `listener` captures must outlive the
+  /// registration.
+  std::uint64_t add_listener(InvalidationListener listener);
+  /// Unregisters; no call of it is running or starts once this returns. Unknown handles: no-op.
+  void remove_listener(std::uint64_t handle);
+
  private:
   struct Shard;
   Shard& shard_for(const TenantId& tenant) const noexcept;
@@ -82,6 +92,9 @@ class EntitlementCache {
   const Clock& clock_;
   EntitlementCacheOptions options_;
   std::unique_ptr<Shard[]> shards_;
+  struct Listeners;
+  std::unique_ptr<Listeners> listeners_;
+  void notify(const TenantId* tenant);
 };
 
 /// Current counts of what a plan limits, for a downgrade dry-run.

@@ -31,6 +31,15 @@ class QuotaBackend {
   virtual Result<Outcome> decide(std::string_view tenant, std::string_view meter,
                                  std::int64_t cost) = 0;
 
+  /// Counts `amount` units that were already spent (a recorded usage event): never denies, so
+  /// usage may go past even a hard limit, and later decisions see it. Returns the state after
+  /// counting, as decide() with cost 0 reports it (allowed: a unit is still left; overage: usage
+  /// is past the limit). Counters and fixed windows count into the current window; gauges and
+  /// token buckets move by `amount` like an allowed decision would. `amount` 0 only reads.
+  /// Errors: validation_failed (amount < 0), not_found (no policy for the meter), unavailable.
+  virtual Result<Outcome> add(std::string_view tenant, std::string_view meter,
+                              std::int64_t amount) = 0;
+
   /// Sets a gauge to its authoritative level (seats from the member count). Later decisions
   /// on the gauge add their cost to it when allowed.
   /// Errors: validation_failed (value < 0, or the meter is not a gauge), not_found, unavailable.

@@ -43,6 +43,8 @@ class InProcessBackend final : public QuotaBackend {
   /// See QuotaBackend::decide. Lock-free and allocation-free for a tenant's meter already seen.
   Result<Outcome> decide(std::string_view tenant, std::string_view meter,
                          std::int64_t cost) override;
+  Result<Outcome> add(std::string_view tenant, std::string_view meter,
+                      std::int64_t amount) override;
   Result<void> set_gauge(std::string_view tenant, std::string_view meter,
                          std::int64_t value) override;
   Result<Reservation> reserve(std::string_view tenant, std::string_view meter, std::int64_t amount,

@@ -176,6 +176,8 @@ struct Subscription {
   std::optional<Timestamp> trial_end;
   bool cancel_at_period_end = false;
   std::optional<Timestamp> last_event_at;  ///< `created` of the last applied provider event.
+  /// When the subscription entered past_due (the start of the grace period); unset otherwise.
+  std::optional<Timestamp> past_due_since;
   Timestamp updated_at;
   friend bool operator==(const Subscription&, const Subscription&) = default;
 };

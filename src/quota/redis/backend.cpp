@@ -16,6 +16,7 @@
 
 #include <tenantkit/quota/redis/backend.hpp>
 
+#include "endpoint.hpp"
 #include "script.hpp"
 
 namespace tenantkit::quota::redis {
@@ -24,47 +25,9 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-struct Endpoint {
-  std::string host;
-  int port = 6379;
-  int db = 0;
-};
-
-Result<Endpoint> parse_url(std::string_view url) {
-  constexpr std::string_view scheme = "redis://";
-  if (url.substr(0, scheme.size()) != scheme)
-    return Error{Errc::validation_failed, "url: must start with redis://"};
-  std::string_view rest = url.substr(scheme.size());
-  Endpoint ep;
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    std::string_view db = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-    if (!db.empty()) {
-      auto [p, ec] = std::from_chars(db.data(), db.data() + db.size(), ep.db);
-      if (ec != std::errc{} || p != db.data() + db.size() || ep.db < 0)
-        return Error{Errc::validation_failed, "url: bad database number"};
-    }
-  }
-  if (auto at = rest.rfind('@'); at != std::string_view::npos)
-    return Error{Errc::validation_failed, "url: credentials are not supported"};
-  if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-    std::string_view port = rest.substr(colon + 1);
-    rest = rest.substr(0, colon);
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), ep.port);
-    if (ec != std::errc{} || p != port.data() + port.size() || ep.port < 1 || ep.port > 65535)
-      return Error{Errc::validation_failed, "url: bad port"};
-  }
-  if (rest.empty()) return Error{Errc::validation_failed, "url: missing host"};
-  ep.host.assign(rest);
-  return ep;
-}
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(ms.count() / 1000);
-  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
-  return tv;
-}
+using detail::Endpoint;
+using detail::parse_url;
+using detail::to_timeval;
 
 struct ReplyDeleter {
   void operator()(redisReply* r) const noexcept {
@@ -440,6 +403,20 @@ Result<Outcome> RedisBackend::decide(std::string_view tenant, std::string_view m
   if (!rep) {
     if (rep.error().code != Errc::unavailable) return rep.error();
     return impl_->unavailable(tenant, meter, *r, cost, rep.error());
+  }
+  return make_outcome(*r, *rep);
+}
+
+Result<Outcome> RedisBackend::add(std::string_view tenant, std::string_view meter,
+                                  std::int64_t amount) {
+  if (amount < 0) return Error{Errc::validation_failed, "amount must not be negative"};
+  auto r = impl_->resolve(tenant, meter);
+  if (!r) return r.error();
+  auto rep = impl_->call('a', tenant, meter, *r, amount, 0);
+  if (!rep) {
+    // fail_open keeps the units and adds them once Redis answers again, as for decisions.
+    if (rep.error().code != Errc::unavailable) return rep.error();
+    return impl_->unavailable(tenant, meter, *r, amount, rep.error());
   }
   return make_outcome(*r, *rep);
 }

@@ -146,6 +146,12 @@ Result<Outcome> LeasedBackend::decide(std::string_view tenant, std::string_view 
   return Impl::spent(l);
 }
 
+Result<Outcome> LeasedBackend::add(std::string_view tenant, std::string_view meter,
+                                   std::int64_t amount) {
+  // Straight to Redis: units spent elsewhere are not taken from this process's leases.
+  return impl_->redis.add(tenant, meter, amount);
+}
+
 Result<void> LeasedBackend::set_gauge(std::string_view tenant, std::string_view meter,
                                       std::int64_t value) {
   return impl_->redis.set_gauge(tenant, meter, value);

@@ -124,6 +124,7 @@ if op == 'g' then
   return {1, cost, 0, 0, 0, 0}
 end
 if op == 'a' then
+  -- Add units already spent, whatever the limit; answer the state after it like decide(0).
   if kind == 'c' then
     local r = counter(0, false)
     adjust(key, 'c', r[6], cost, 1)
@@ -131,11 +132,21 @@ if op == 'a' then
       local a = anchor
       if a < 0 then a = tonumber(redis.call('HGET', key, 'a')) or now end
       redis.call('HSET', key, 'a', f(a), 'k', f(r[6]), 'u', f(math.max(0, cost)))
+      redis.call('PEXPIRE', key, f(math.ceil((r[3] - now) / 1000) + 60000))
     end
+  elseif kind == 'b' then
+    -- From now when the bucket has refilled: an old TAT would undercount.
+    local st = redis.call('HMGET', key, 'a', 't')
+    local a = anchor
+    if a < 0 then a = tonumber(st[1]) or now end
+    local rel = math.max(0, now - a)
+    local nxt = math.max(tonumber(st[2]) or 0, rel) + cost * interval()
+    redis.call('HSET', key, 'a', f(a), 't', f(nxt))
+    redis.call('PEXPIRE', key, f(math.ceil((nxt - rel) / 1000) + 60000))
   else
     adjust(key, kind, 0, cost, interval())
   end
-  return {1, 0, 0, 0, 0, 0}
+  return decide(0)
 end
 if op == 'l' then
   -- Lease: grant at least `cost` and up to min(extra, headroom / arg) units, counted as used now.

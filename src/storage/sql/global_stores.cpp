@@ -456,16 +456,20 @@ class SqlSubscriptionStore final : public SubscriptionStore {
       if (exists && stored_last.get() &&
           (!sub.last_event_at || *stored_last.get() > *sub.last_event_at))
         return false;
-      OptTsIn period(sub.current_period_end), trial(sub.trial_end), last(sub.last_event_at);
+      OptTsIn period(sub.current_period_end), trial(sub.trial_end), last(sub.last_event_at),
+          past_due(sub.past_due_since);
       const char* sql =
           "INSERT INTO subscriptions (org_id, plan, status, customer_id, subscription_id, "
-          "current_period_end, trial_end, cancel_at_period_end, last_event_at, updated_at) "
+          "current_period_end, trial_end, cancel_at_period_end, last_event_at, updated_at, "
+          "past_due_since) "
           "VALUES (:o, :p, :s, :c, :si, tk_ts(:pe), tk_ts(:te), tk_bool(:ca), tk_ts(:le), "
-          "tk_ts(:u)) ON CONFLICT (org_id) DO UPDATE SET plan = excluded.plan, status = "
+          "tk_ts(:u), tk_ts(:pd)) ON CONFLICT (org_id) DO UPDATE SET plan = excluded.plan, status "
+          "= "
           "excluded.status, customer_id = excluded.customer_id, subscription_id = "
           "excluded.subscription_id, current_period_end = excluded.current_period_end, trial_end "
           "= excluded.trial_end, cancel_at_period_end = excluded.cancel_at_period_end, "
-          "last_event_at = excluded.last_event_at, updated_at = excluded.updated_at";
+          "last_event_at = excluded.last_event_at, updated_at = excluded.updated_at, "
+          "past_due_since = excluded.past_due_since";
       Query(s, db_.q(sql))
           .in(org.str())
           .in(sub.plan)
@@ -477,6 +481,7 @@ class SqlSubscriptionStore final : public SubscriptionStore {
           .in(static_cast<int>(sub.cancel_at_period_end))
           .in(last)
           .in(us(sub.updated_at))
+          .in(past_due)
           .exec();
       return true;
     });

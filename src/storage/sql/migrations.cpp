@@ -286,6 +286,7 @@ std::vector<Migration> migrations(Dialect dialect) {
   out.push_back(
       Migration{2, "row-level security",
                 dialect == Dialect::postgres ? rls_statements() : std::vector<std::string>{}});
+  out.push_back(migration_v3(dialect));
   return out;
 }
 

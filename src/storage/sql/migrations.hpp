@@ -16,6 +16,10 @@ struct Migration {
   std::vector<std::string> statements;  ///< Executed in order, in one transaction.
 };
 
+/// One function per migration after the first two, each in its own file under migrations/
+/// (never edited once released; a schema change is a new file and a new line in migrations()).
+Migration migration_v3(Dialect dialect);  // subscriptions.past_due_since
+
 /// Every migration of `dialect`, in version order.
 std::vector<Migration> migrations(Dialect dialect);
 

@@ -290,9 +290,10 @@ struct RoleRow {
 struct SubscriptionRow {
   static constexpr const char* kCols =
       "org_id, plan, status, customer_id, subscription_id, tk_us(current_period_end), "
-      "tk_us(trial_end), tk_int(cancel_at_period_end), tk_us(last_event_at), tk_us(updated_at)";
+      "tk_us(trial_end), tk_int(cancel_at_period_end), tk_us(last_event_at), tk_us(updated_at), "
+      "tk_us(past_due_since)";
   std::string org, plan, status, customer_id, subscription_id;
-  OptTs period_end, trial_end, last_event;
+  OptTs period_end, trial_end, last_event, past_due_since;
   int cancel = 0;
   long long updated = 0;
   void bind(Query& q) {
@@ -303,7 +304,7 @@ struct SubscriptionRow {
         .out(subscription_id)
         .out(period_end)
         .out(trial_end);
-    q.out(cancel).out(last_event).out(updated);
+    q.out(cancel).out(last_event).out(updated).out(past_due_since);
   }
   Subscription get() const {
     Subscription s;
@@ -316,6 +317,7 @@ struct SubscriptionRow {
     s.trial_end = trial_end.get();
     s.cancel_at_period_end = cancel != 0;
     s.last_event_at = last_event.get();
+    s.past_due_since = past_due_since.get();
     s.updated_at = ts(updated);
     return s;
   }

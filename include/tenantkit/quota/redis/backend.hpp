@@ -63,6 +63,8 @@ class RedisBackend final : public QuotaBackend {
   /// Unreachable Redis: unavailable (fail_closed), or an allowed Outcome (fail_open).
   Result<Outcome> decide(std::string_view tenant, std::string_view meter,
                          std::int64_t cost) override;
+  Result<Outcome> add(std::string_view tenant, std::string_view meter,
+                      std::int64_t amount) override;
   Result<void> set_gauge(std::string_view tenant, std::string_view meter,
                          std::int64_t value) override;
   Result<Reservation> reserve(std::string_view tenant, std::string_view meter, std::int64_t amount,

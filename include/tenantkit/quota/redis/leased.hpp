@@ -36,6 +36,8 @@ class LeasedBackend final : public QuotaBackend {
 
   Result<Outcome> decide(std::string_view tenant, std::string_view meter,
                          std::int64_t cost) override;
+  Result<Outcome> add(std::string_view tenant, std::string_view meter,
+                      std::int64_t amount) override;
   Result<void> set_gauge(std::string_view tenant, std::string_view meter,
                          std::int64_t value) override;
   Result<Reservation> reserve(std::string_view tenant, std::string_view meter, std::int64_t amount,

@@ -58,6 +58,23 @@ TYPED_TEST_P(SubscriptionStoreConformance, PutRoundTripsEveryField) {
   EXPECT_THAT(this->subs().get(a.org.id), IsOkAndHolds(s));
 }
 
+TYPED_TEST_P(SubscriptionStoreConformance, PastDueSinceIsStoredAndCleared) {
+  auto a = this->make_tenant();
+  const auto t = odd_micros(this->s_.now());
+  EXPECT_EQ(this->subs().get(a.org.id)->past_due_since, std::nullopt);
+  auto due = this->sub(a.org.id, "past_due", t);
+  due.past_due_since = odd_micros(t - std::chrono::hours(30));
+  EXPECT_THAT(this->subs().put_if_newer(a.org.id, due), IsOkAndHolds(true));
+  EXPECT_THAT(this->subs().get(a.org.id), IsOkAndHolds(due));
+  // Paid again: the grace start is cleared, not kept from the earlier row.
+  auto paid = this->sub(a.org.id, "active", t + std::chrono::seconds(1));
+  EXPECT_THAT(this->subs().put_if_newer(a.org.id, paid), IsOkAndHolds(true));
+  auto got = this->subs().get(a.org.id);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->past_due_since, std::nullopt);
+  EXPECT_EQ(*got, paid);
+}
+
 TYPED_TEST_P(SubscriptionStoreConformance, AnOlderEventNeverOverwritesNewerState) {
   auto a = this->make_tenant();
   const auto t = this->s_.now();
@@ -118,8 +135,9 @@ TYPED_TEST_P(SubscriptionStoreConformance, ConcurrentPutsKeepTheNewestEvent) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(SubscriptionStoreConformance, NeverSubscribedIsFreeAndNone,
-                            AbsentOrgIsNotFound, PutRoundTripsEveryField,
-                            AnOlderEventNeverOverwritesNewerState, FindByCustomerMapsBackToTheOrg,
+                            PastDueSinceIsStoredAndCleared, AbsentOrgIsNotFound,
+                            PutRoundTripsEveryField, AnOlderEventNeverOverwritesNewerState,
+                            FindByCustomerMapsBackToTheOrg,
                             OneOrgsSubscriptionLeavesOthersAtTheDefault,
                             ConcurrentPutsKeepTheNewestEvent);
 

@@ -307,14 +307,80 @@ TYPED_TEST_P(QuotaBackendConformance, ConcurrentDecisionsAreExact) {
   EXPECT_EQ(after->used, 1000);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(
-    QuotaBackendConformance, HardLimitAllowsExactlyTheLimit, LargeCostsDenyWithoutSpendingTheRest,
-    TenantsAreIsolated, FixedWindowResetsAfterTheWindow, CounterPeriodResetsAndReportsTheReset,
-    TokenBucketRefillsAtItsRate, OverridesWinOverDefaults, PolicyChangesApplyToCountersInUse,
-    SoftLimitAllowsAndFlagsOverage, WarningStartsAtEightyPercent, GaugeIsSetFromDataAndChecked,
-    ZeroCostReadsWithoutSpending, BadInputsAreErrorsNotDenies, ReserveCommitReturnsTheDifference,
-    CommitAboveTheReservationCountsItAll, ReleaseReturnsEverything,
-    ExpiredReservationsReturnTheirUnits, DeniedReservationHoldsNothing,
-    ReservationsCannotBeSettledByAnotherTenant, ConcurrentDecisionsAreExact);
+TYPED_TEST_P(QuotaBackendConformance, AddCountsPastAHardLimit) {
+  this->limits_.set_default("ai_tokens", quota::Policy::counter(5));
+  EXPECT_EQ(this->allowed("t1", "ai_tokens", 3), 3);
+  auto added = this->q().add("t1", "ai_tokens", 4);
+  ASSERT_THAT(added, IsOk());
+  EXPECT_EQ(added->used, 7);
+  EXPECT_EQ(added->limit, 5);
+  EXPECT_EQ(added->remaining, 0);
+  EXPECT_TRUE(added->overage);
+  EXPECT_TRUE(added->warning);
+  EXPECT_FALSE(added->allowed());
+  auto next = this->q().decide("t1", "ai_tokens", 1);
+  ASSERT_THAT(next, IsOk());
+  EXPECT_FALSE(next->allowed());
+  auto read = this->q().decide("t1", "ai_tokens", 0);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->used, 7);
+  // Another tenant is untouched.
+  auto other = this->q().decide("t2", "ai_tokens", 0);
+  ASSERT_THAT(other, IsOk());
+  EXPECT_EQ(other->used, 0);
+}
+
+TYPED_TEST_P(QuotaBackendConformance, AddCountsIntoTheCurrentWindow) {
+  this->limits_.set_default("api_calls", quota::Policy::counter(10, std::chrono::seconds{60}));
+  auto a = this->q().add("t1", "api_calls", 4);
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(a->used, 4);
+  EXPECT_TRUE(a->allowed());
+  EXPECT_FALSE(a->overage);
+  this->clock_.advance(std::chrono::seconds{61});
+  auto fresh = this->q().decide("t1", "api_calls", 0);
+  ASSERT_THAT(fresh, IsOk());
+  EXPECT_EQ(fresh->used, 0);
+  auto b = this->q().add("t1", "api_calls", 2);
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(b->used, 2);
+  EXPECT_EQ(this->allowed("t1", "api_calls", 10), 8);
+}
+
+TYPED_TEST_P(QuotaBackendConformance, AddMovesGaugesAndBuckets) {
+  this->limits_.set_default("seats", quota::Policy::gauge(5, Errc::seat_limit_reached));
+  ASSERT_THAT(this->q().set_gauge("t1", "seats", 2), IsOk());
+  auto g = this->q().add("t1", "seats", 1);
+  ASSERT_THAT(g, IsOk());
+  EXPECT_EQ(g->used, 3);
+  this->limits_.set_default("calls", quota::Policy::token_bucket(10, std::chrono::seconds{10}));
+  ASSERT_THAT(this->q().add("t1", "calls", 10), IsOk());
+  auto denied = this->q().decide("t1", "calls", 1);
+  ASSERT_THAT(denied, IsOk());
+  EXPECT_FALSE(denied->allowed());
+}
+
+TYPED_TEST_P(QuotaBackendConformance, AddRejectsBadInputs) {
+  this->limits_.set_default("api_calls", quota::Policy::counter(5));
+  EXPECT_THAT(this->q().add("t1", "api_calls", -1), HasError(Errc::validation_failed));
+  EXPECT_THAT(this->q().add("t1", "no_such_meter", 1), HasError(Errc::not_found));
+  auto read = this->q().add("t1", "api_calls", 0);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->used, 0);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(QuotaBackendConformance, HardLimitAllowsExactlyTheLimit,
+                            LargeCostsDenyWithoutSpendingTheRest, TenantsAreIsolated,
+                            FixedWindowResetsAfterTheWindow, CounterPeriodResetsAndReportsTheReset,
+                            TokenBucketRefillsAtItsRate, OverridesWinOverDefaults,
+                            PolicyChangesApplyToCountersInUse, SoftLimitAllowsAndFlagsOverage,
+                            WarningStartsAtEightyPercent, GaugeIsSetFromDataAndChecked,
+                            ZeroCostReadsWithoutSpending, BadInputsAreErrorsNotDenies,
+                            ReserveCommitReturnsTheDifference, CommitAboveTheReservationCountsItAll,
+                            ReleaseReturnsEverything, ExpiredReservationsReturnTheirUnits,
+                            DeniedReservationHoldsNothing,
+                            ReservationsCannotBeSettledByAnotherTenant, ConcurrentDecisionsAreExact,
+                            AddCountsPastAHardLimit, AddCountsIntoTheCurrentWindow,
+                            AddMovesGaugesAndBuckets, AddRejectsBadInputs);
 
 }  // namespace tenantkit::testing
