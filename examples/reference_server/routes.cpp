@@ -20,10 +20,11 @@
 #include "handlers/billing.hpp"
 #include "handlers/health.hpp"
 #include "handlers/members.hpp"
+#include "handlers/openapi.hpp"
 #include "handlers/orgs.hpp"
+#include "handlers/scim.hpp"
 #include "handlers/usage.hpp"
 #include "handlers/workspaces.hpp"
-#include "handlers/openapi.hpp"
 
 namespace tenantkit::server {
 using boost::beast::http::verb;
@@ -53,6 +54,7 @@ std::vector<Route> routes(App& app, Services& services) {
   append(all, handlers::audit_routes(services));
   append(all, handlers::admin_routes(services));
   append(all, handlers::openapi_routes());
+  append(all, handlers::scim_routes(services));
   return all;
 }
 

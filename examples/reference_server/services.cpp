@@ -313,6 +313,18 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
   });
   if (!mailer) return mailer.error();
   s->mailer = std::move(*mailer);
+
+  billing::EntitlementCache* entitlements = s->entitlements.get();
+  s->scim = std::make_unique<scim::ScimService>(
+      db, s->hasher, random, clock,
+      scim::ScimOptions{
+          .base_url = config.effective_public_url() + "/scim/v2",
+          .seat_limit = [entitlements](const OrgId& org) -> Result<std::optional<std::int64_t>> {
+            auto limit = entitlements->limit(org, billing::Meter::seats);
+            if (!limit) return limit.error();
+            if (limit->is_unlimited()) return std::optional<std::int64_t>{};
+            return std::optional<std::int64_t>(limit->value());
+          }});
   return s;
 }
 

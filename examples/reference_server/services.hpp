@@ -43,6 +43,7 @@
 #include <tenantkit/quota/limits.hpp>
 #include <tenantkit/quota/usage.hpp>
 #include <tenantkit/rbac/engine.hpp>
+#include <tenantkit/scim/service.hpp>
 #include <tenantkit/storage/storage.hpp>
 
 #include "backends.hpp"
@@ -163,6 +164,7 @@ struct Services {
   std::unique_ptr<billing::WebhookHandler> webhooks;
 
   std::unique_ptr<mail::Mailer> mailer;
+  std::unique_ptr<scim::ScimService> scim;  ///< /scim/v2: users and memberships of one org.
 
   /// Runs `task` after the current request, on one background thread, so that its cost does
   /// not show in the response time (the password-reset mail: POST /v1/auth/password/forgot must

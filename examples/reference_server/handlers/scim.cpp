@@ -2,8 +2,9 @@
 // PENDING (not compiled: the handler glob takes *.cpp only). /scim/v2 over scim::ScimService,
 // written against include/tenantkit/scim of branch `scim`, which was not in main at the srv-audit
 // deadline. To enable, once `scim` is merged: rename to handlers/scim.hpp/.cpp, add to Services
-//   std::unique_ptr<scim::ScimService> scim;  // services.hpp (+ #include <tenantkit/scim/service.hpp>)
-//   s->scim = std::make_unique<scim::ScimService>(db, s->hasher, app.random(), app.clock(),
+//   std::unique_ptr<scim::ScimService> scim;  // services.hpp (+ #include
+//   <tenantkit/scim/service.hpp>) s->scim = std::make_unique<scim::ScimService>(db, s->hasher,
+//   app.random(), app.clock(),
 //       scim::ScimOptions{.base_url = config.effective_public_url() + "/scim/v2",
 //                         .seat_limit = <entitlements seats limit, nullopt when unlimited>});
 // and `append(all, handlers::scim_routes(services));` in routes.cpp. tests/e2e/test_scim_api.py
@@ -148,8 +149,10 @@ std::vector<Route> scim_routes(Services& s) {
     return empty_response(http::status::no_content);
   };
   const auto discovery = [&s](std::function<std::string()> body) {
-    return scim_route(s, [body = std::move(body)](RequestContext&, const scim::ScimCaller&)
-                             -> Result<Response> { return scim_ok(http::status::ok, body()); });
+    return scim_route(
+        s, [body = std::move(body)](RequestContext&, const scim::ScimCaller&) -> Result<Response> {
+          return scim_ok(http::status::ok, body());
+        });
   };
 
   return {
@@ -159,11 +162,13 @@ std::vector<Route> scim_routes(Services& s) {
       {verb::put, "/scim/v2/Users/{id}", {}, scim_route(s, replace)},
       {verb::patch, "/scim/v2/Users/{id}", {}, scim_route(s, patch)},
       {verb::delete_, "/scim/v2/Users/{id}", {}, scim_route(s, remove)},
-      {verb::get, "/scim/v2/ServiceProviderConfig", {},
-       discovery([base] { return scim::service_provider_config_json(base); })},
+      {verb::get, "/scim/v2/ServiceProviderConfig", {}, discovery([base] {
+         return scim::service_provider_config_json(base);
+       })},
       {verb::get, "/scim/v2/Schemas", {}, discovery([base] { return scim::schemas_json(base); })},
-      {verb::get, "/scim/v2/ResourceTypes", {},
-       discovery([base] { return scim::resource_types_json(base); })},
+      {verb::get, "/scim/v2/ResourceTypes", {}, discovery([base] {
+         return scim::resource_types_json(base);
+       })},
   };
 }
 
