@@ -116,7 +116,8 @@ Result<std::pair<OrgId, UserId>> seed_org(storage::Storage& db, int n, Random& r
                             .roles = {"owner"},
                             .active = true,
                             .external_id = "",
-                            .joined_at = now};
+                            .joined_at = now,
+                            .scim_profile = {}};
   if (auto created = db.orgs().create(org, owner); !created) return created.error();
   storage::Subscription sub;
   sub.org = org.id;

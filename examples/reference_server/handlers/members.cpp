@@ -383,7 +383,8 @@ Handler accept_invitation(Services& s) {
                                      .roles = {inv->role},
                                      .active = true,
                                      .external_id = {},
-                                     .joined_at = now};
+                                     .joined_at = now,
+                                     .scim_profile = {}};
     auto joined = s.db.invitations().accept(org, inv->id, member, now);
     if (!joined) return joined.error();
     audit(s, ctx, org,

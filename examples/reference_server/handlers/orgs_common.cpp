@@ -69,7 +69,8 @@ Result<storage::Org> create_org(Services& s, const storage::User& owner, const s
                                        .roles = {"owner"},
                                        .active = true,
                                        .external_id = {},
-                                       .joined_at = now};
+                                       .joined_at = now,
+                                       .scim_profile = {}};
   for (int attempt = 0;; ++attempt) {
     auto created = s.db.orgs().create(org, membership);
     if (created || created.error().code != Errc::conflict || slug || attempt == 3) {
