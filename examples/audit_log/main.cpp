@@ -19,43 +19,69 @@ int main() {
   ManualClock clock;
   Random& random = system_random();
   const OrgId org = OrgId::generate(random, clock);
+  {
+    const Timestamp now = clock.now();
+    storage::User user{.id = UserId::generate(random, clock),
+                       .email = "owner@example.com",
+                       .name = "Owner",
+                       .password_hash = {},
+                       .active = true,
+                       .created_at = now,
+                       .updated_at = now};
+    storage::Org o{.id = org, .name = "Acme", .slug = "acme", .created_at = now, .updated_at = now};
+    storage::Membership m{.org = org,
+                          .user = user.id,
+                          .roles = {"owner"},
+                          .active = true,
+                          .external_id = {},
+                          .joined_at = now};
+    if (!store->users().create(user) || !store->orgs().create(o, m)) return 1;
+  }
   int failures = 0;
 
   // [snippet append]
   auto record = [&](std::string action, std::string target_id) {
-    storage::AuditEvent e{.id = AuditEventId::generate(random, clock),
-                          .org = org,
-                          .actor_type = "user",
-                          .actor_id = "user-1",
-                          .action = std::move(action),
-                          .target_type = "member",
-                          .target_id = std::move(target_id),
-                          .request_id = "req-1",
-                          .metadata_json = R"({"before":"member","after":"admin"})",
-                          .at = clock.now()};
+    storage::AuditEvent e;
+    e.id = AuditEventId::generate(random, clock);
+    e.org = org;
+    e.actor_type = "user";
+    e.actor_id = "user-1";
+    e.action = std::move(action);
+    e.target_type = "member";
+    e.target_id = std::move(target_id);
+    e.request_id = "req-1";
+    e.metadata_json = R"({"before":"member","after":"admin"})";
+    e.at = clock.now();
     // The store assigns seq, prev_hash and hash = SHA-256(prev_hash || canonical(e)).
     return store->audit().append(org, e);
   };
   // [end append]
   for (int i = 0; i < 5; ++i) {
-    if (!record(i % 2 == 0 ? "member.role_changed" : "api_key.created", std::to_string(i)))
+    auto appended =
+        record(i % 2 == 0 ? "member.role_changed" : "api_key.created", std::to_string(i));
+    if (!appended) {
+      std::fprintf(stderr, "append failed: %s\n", appended.error().detail.c_str());
       return 1;
+    }
     clock.advance(24h);
   }
 
   // [snippet query]
   // Filters (action, actor, target type, time range) and cursor pages, newest first.
-  auto page = store->audit().list(org, {.action = "member.role_changed"}, {.limit = 50});
+  storage::AuditQuery role_changes;
+  role_changes.action = "member.role_changed";
+  auto page = store->audit().list(org, role_changes, PageRequest{});
   if (!page) return 1;
   std::printf("%zu role changes, newest seq %lld\n", page->items.size(),
               static_cast<long long>(page->items.front().seq));
 
   // An export streams every matching entry oldest first, in chunks, without holding them all.
   std::string json_lines;
-  auto scanned = store->audit().scan(org, {}, 100, [&](const storage::AuditEvent& e) {
-    json_lines += R"({"seq":)" + std::to_string(e.seq) + R"(,"action":")" + e.action + "\"}\n";
-    return true;  // false stops early
-  });
+  auto scanned =
+      store->audit().scan(org, storage::AuditQuery{}, 100, [&](const storage::AuditEvent& e) {
+        json_lines += R"({"seq":)" + std::to_string(e.seq) + R"(,"action":")" + e.action + "\"}\n";
+        return true;  // false stops early
+      });
   // [end query]
   if (!scanned || page->items.size() != 3) ++failures;
   std::printf("%s", json_lines.c_str());

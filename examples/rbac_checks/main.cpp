@@ -61,9 +61,9 @@ int main() {
 
   TenantContext ctx;
   ctx.tenant = org;
-  ctx.principal = {.kind = PrincipalKind::api_key,
-                   .user = UserId::from_trusted("u-lead"),
-                   .scopes = {"members:read"}};
+  ctx.principal.kind = PrincipalKind::api_key;
+  ctx.principal.user = UserId::from_trusted("u-lead");
+  ctx.principal.scopes = {"members:read"};
   // [snippet context]
   // TenantContext: users by their roles, API keys by their creator's roles ∩ the key's scopes.
   rbac::Decision by_context = engine.check(ctx, "data:read");

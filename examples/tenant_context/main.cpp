@@ -46,7 +46,8 @@ int main() {
   // [snippet carry]
   TenantContext ctx;
   ctx.tenant = by_header->tenant;
-  ctx.principal = {.kind = PrincipalKind::user, .user = UserId::from_trusted("alice")};
+  ctx.principal.kind = PrincipalKind::user;
+  ctx.principal.user = UserId::from_trusted("alice");
   ctx.roles = roles;
 
   // Work that continues on another thread takes the context with it (here by value). There is
