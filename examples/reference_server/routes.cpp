@@ -16,6 +16,7 @@
 #include "handlers/api_keys.hpp"
 #include "handlers/auth.hpp"
 #include "handlers/health.hpp"
+#include "handlers/members.hpp"
 
 namespace tenantkit::server {
 using boost::beast::http::verb;
@@ -37,6 +38,7 @@ std::vector<Route> routes(App& app, Services& services) {
   };
   append(all, handlers::auth_routes(services));
   append(all, handlers::api_key_routes(services));
+  append(all, handlers::member_routes(services));
   return all;
 }
 
