@@ -3,7 +3,9 @@
 // suites. The in-memory storage stands in for it here (tests/storage runs every suite on it);
 // this file instantiates two suites under the prefix the page uses.
 // [snippet conformance]
-#include <tenantkit/testing/conformance/all.hpp>
+#include <tenantkit/storage/storage.hpp>
+#include <tenantkit/testing/conformance/api_key_store.hpp>  // all.hpp: every suite
+#include <tenantkit/testing/conformance/audit_store.hpp>
 
 namespace tenantkit::testing {
 
@@ -12,8 +14,8 @@ struct MyBackend {
   static std::unique_ptr<storage::Storage> make() { return storage::open_memory(); }
 };
 
-// Every suite: TENANTKIT_INSTANTIATE_STORAGE_CONFORMANCE(MyBackend, MyBackend);
-// or a subset, one line per store:
+// With all.hpp: TENANTKIT_INSTANTIATE_STORAGE_CONFORMANCE(MyBackend, MyBackend);
+// or one line per suite included:
 INSTANTIATE_TYPED_TEST_SUITE_P(MyBackend, ApiKeyStoreConformance, MyBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(MyBackend, AuditStoreConformance, MyBackend);
 
