@@ -93,7 +93,7 @@ void ensure_org(Storage& st, int i) {
   u.created_at = u.updated_at = kDay;
   (void)st.users().create(u);
   storage::Org o{id, "Bench " + std::to_string(i), "bench-" + std::to_string(i), kDay, kDay};
-  storage::Membership m{id, u.id, {"owner"}, true, "", kDay};
+  storage::Membership m{id, u.id, {"owner"}, true, "", kDay, ""};
   (void)st.orgs().create(o, m);
 }
 
@@ -220,7 +220,7 @@ void MembershipGet(benchmark::State& state, const std::string& backend) {
     u.name = "M";
     u.created_at = u.updated_at = kDay;
     (void)st->users().create(u);
-    (void)st->memberships().add(org, storage::Membership{org, u.id, {"member"}, true, "", kDay},
+    (void)st->memberships().add(org, storage::Membership{org, u.id, {"member"}, true, "", kDay, ""},
                                 std::nullopt);
   }
   std::mt19937 rng(7);

@@ -17,6 +17,7 @@
 #include "handlers/auth.hpp"
 #include "handlers/health.hpp"
 #include "handlers/members.hpp"
+#include "handlers/orgs.hpp"
 
 namespace tenantkit::server {
 using boost::beast::http::verb;
@@ -39,6 +40,7 @@ std::vector<Route> routes(App& app, Services& services) {
   append(all, handlers::auth_routes(services));
   append(all, handlers::api_key_routes(services));
   append(all, handlers::member_routes(services));
+  append(all, handlers::org_routes(services));
   return all;
 }
 

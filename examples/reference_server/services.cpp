@@ -11,6 +11,9 @@
 #include <span>
 #include <utility>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
 #include <tenantkit/auth/redis/login_throttle.hpp>
 #include <tenantkit/billing/stripe/stripe_provider.hpp>
 #include <tenantkit/billing/webhook.hpp>
@@ -170,9 +173,25 @@ Services::Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHashe
       hasher(std::move(h)),
       // Half the workers at most (at least one): the rest keep serving other routes.
       passwords(std::move(p), std::max(1, a.config().worker_threads / 2)),
-      catalogue(std::move(c)) {}
+      catalogue(std::move(c)),
+      background_(std::make_unique<boost::asio::thread_pool>(1)) {}
 
-Services::~Services() = default;
+Services::~Services() {
+  // Before any member goes: queued tasks use them. Without stop(), join() runs the queue dry.
+  background_->join();
+}
+
+void Services::defer(std::function<void()> task) {
+  if (deferred_.fetch_add(1, std::memory_order_relaxed) >= kMaxDeferred) {
+    deferred_.fetch_sub(1, std::memory_order_relaxed);
+    task();
+    return;
+  }
+  boost::asio::post(*background_, [this, task = std::move(task)] {
+    task();
+    deferred_.fetch_sub(1, std::memory_order_relaxed);
+  });
+}
 
 Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends) {
   const Config& config = app.config();
@@ -200,16 +219,25 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
   s->sessions = std::move(*sessions);
   const auth::LoginThrottleOptions throttle_options{.max_attempts = config.login_max_attempts,
                                                     .window = config.login_window};
+  // Reset requests are counted apart from login failures (same limits): asking for a reset link
+  // must not lock anyone out of logging in. With Redis both are shared by every instance, so a
+  // guesser cannot multiply its attempts by the instance count.
   if (config.redis_url.empty()) {
     auto throttle = auth::LoginThrottle::create(clock, throttle_options);
     if (!throttle) return throttle.error();
     s->throttle = std::move(*throttle);
+    auto reset_throttle = auth::LoginThrottle::create(clock, throttle_options);
+    if (!reset_throttle) return reset_throttle.error();
+    s->reset_throttle = std::move(*reset_throttle);
   } else {
-    // Shared by every instance: a guesser cannot multiply its attempts by the instance count.
     auto throttle =
         auth::redis::open_login_throttle({.url = config.redis_url}, clock, throttle_options);
     if (!throttle) return throttle.error();
     s->throttle = std::move(*throttle);
+    auto reset_throttle = auth::redis::open_login_throttle(
+        {.url = config.redis_url, .key_prefix = "tk:reset:"}, clock, throttle_options);
+    if (!reset_throttle) return reset_throttle.error();
+    s->reset_throttle = std::move(*reset_throttle);
   }
   s->one_time = std::make_unique<auth::OneTimeTokens>(db.sessions(), s->hasher, random, clock);
 

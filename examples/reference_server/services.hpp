@@ -9,7 +9,9 @@
 // Thread safety: every member is safe to use from many worker threads at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <semaphore>
@@ -44,6 +46,10 @@
 #include <tenantkit/storage/storage.hpp>
 
 #include "backends.hpp"
+
+namespace boost::asio {
+class thread_pool;
+}  // namespace boost::asio
 
 namespace tenantkit::server {
 
@@ -132,6 +138,9 @@ struct Services {
   std::unique_ptr<auth::JwtCodec> jwt;
   std::unique_ptr<auth::SessionManager> sessions;
   std::unique_ptr<auth::LoginThrottle> throttle;
+  /// POST /v1/auth/password/forgot requests per IP and per email (every request counts), so
+  /// nobody can flood an inbox with reset mail. Limits of the login throttle.
+  std::unique_ptr<auth::LoginThrottle> reset_throttle;
   std::unique_ptr<auth::OneTimeTokens> one_time;
 
   std::unique_ptr<rbac::Engine> rbac;
@@ -155,9 +164,20 @@ struct Services {
 
   std::unique_ptr<mail::Mailer> mailer;
 
+  /// Runs `task` after the current request, on one background thread, so that its cost does
+  /// not show in the response time (the password-reset mail: POST /v1/auth/password/forgot must
+  /// answer alike whether or not the account exists). Past kMaxDeferred queued tasks it runs
+  /// inline instead of queueing without bound. ~Services waits for queued tasks. `task` must not
+  /// throw; it may block (SQL, files).
+  void defer(std::function<void()> task);
+  static constexpr int kMaxDeferred = 1000;
+
  private:
   Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHasher p,
            billing::PlanCatalogue c);
+
+  std::unique_ptr<boost::asio::thread_pool> background_;
+  std::atomic<int> deferred_{0};
 };
 
 }  // namespace tenantkit::server

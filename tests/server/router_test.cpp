@@ -159,7 +159,7 @@ TEST(RequestIdTest, Syntax) {
   EXPECT_TRUE(is_valid_request_id(std::string(128, 'x')));
   EXPECT_FALSE(is_valid_request_id(""));
   EXPECT_FALSE(is_valid_request_id(std::string(129, 'x')));
-  EXPECT_FALSE(is_valid_request_id("a_b"));
+  EXPECT_TRUE(is_valid_request_id("a_b"));  // API.md: [A-Za-z0-9._:-]
   EXPECT_FALSE(is_valid_request_id("a b"));
   EXPECT_FALSE(is_valid_request_id("a\nb"));
   EXPECT_FALSE(is_valid_request_id("caf\xc3\xa9"));

@@ -59,7 +59,7 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
     EXPECT_THAT((*st)->ping(), IsOk());
   }
   auto s = pg_session(db);
-  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 3);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 4);
   // Every tenant table has RLS enabled and forced.
   EXPECT_EQ(count(*s,
                   "SELECT COUNT(*) FROM pg_class WHERE relname IN ('orgs', 'memberships', "

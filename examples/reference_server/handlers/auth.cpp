@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// /v1/auth: register, login, refresh, logout, me. Token responses follow API.md's "Token
-// responses": the JSON pair plus the tk_session, tk_refresh and tk_csrf cookies.
+// /v1/auth: register, login, refresh, logout, me, switch-org, sessions, password forgot, reset
+// and change; /.well-known/jwks.json. Token responses follow API.md's "Token responses": the JSON
+// pair plus the tk_session, tk_refresh and tk_csrf cookies.
 #include "handlers/auth.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <span>
 #include <string>
 
 #include <tenantkit/core/encoding.hpp>
+#include <tenantkit/mail/mailer.hpp>
 
 #include "app.hpp"
 #include "handlers/common.hpp"
@@ -118,6 +121,55 @@ bool plausible_email(std::string_view e) {
   for (const char c : e)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
   return true;
+}
+
+// API.md: user-level audit entries go to the user's active org at that moment, when there is
+// one; `active` is the token's org (empty outside a session): used while still a member, else the
+// first active membership stands in.
+std::optional<OrgId> audit_org(Services& s, const UserId& user, const OrgId& active) {
+  auto org = landing_org(s, user, active);
+  if (!org || !*org) return std::nullopt;
+  return (*org)->id;
+}
+
+void set_session_cookie(Services& s, Response& res, std::string_view access) {
+  res.insert(http::field::set_cookie,
+             "tk_session=" + std::string(access) +
+                 cookie_attributes(s, "/", s.app.config().access_token_ttl.count(), true));
+}
+
+// The policy's message for `field` (check_password_policy names the field "password").
+void policy_errors(FieldReader& in, std::string_view field, const Error& e) {
+  if (e.fields.empty()) {
+    in.invalid(field, e.detail);
+    return;
+  }
+  for (const auto& f : e.fields) in.invalid(field, f.message);
+}
+
+constexpr std::chrono::seconds kResetTokenTtl{3600};
+
+// Issues a reset token and mails its link. The text never holds the token (Mailer contract);
+// only the outbox file does, in `token` and `link`.
+Result<void> send_reset_mail(Services& s, const storage::User& user) {
+  auto token = s.one_time->issue(auth::kPasswordReset, user.id, {}, kResetTokenTtl);
+  if (!token) return token.error();
+  std::string base = s.app.config().effective_public_url();
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  mail::Message m;
+  m.id = mail::make_message_id(s.app.random(), s.app.clock());
+  m.to = user.email;
+  m.kind = "password_reset";
+  m.subject = "Reset your password";
+  m.text =
+      "Someone (hopefully you) asked to reset the password of the account " + user.email +
+      ".\n\nOpen the link in this message within 1 hour to choose a new password; it works "
+      "once. Every signed-in device will be signed out.\n\nIf you did not ask for this, ignore "
+      "this message: your password stays unchanged.\n";
+  m.link = Secret(base + "/reset-password?token=" + token->reveal());
+  m.token = std::move(*token);
+  m.created_at = s.app.clock().now();
+  return s.mailer->send(m);
 }
 
 Result<void> throttled(Services& s, RequestContext& ctx, std::string_view email) {
@@ -318,6 +370,216 @@ Handler me(Services& s) {
   };
 }
 
+Handler switch_org(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto obj = body_object(ctx);
+    if (!obj) return obj.error();
+    FieldReader in(*obj);
+    const std::string wanted = in.required_string("org_id", 1, 64);
+    if (auto done = in.finish(); !done) return done.error();
+    const Error absent{Errc::not_found, "no such organization"};
+    auto id = OrgId::parse(wanted);
+    if (!id) return absent;
+    const auto& p = ctx.tenant.principal;
+    auto m = s.db.memberships().get(*id, p.user);
+    if (!m) return m.error().code == Errc::unavailable ? m.error() : absent;
+    if (!m->active) return absent;
+    auto org = s.db.orgs().get(*id);
+    if (!org) return org.error().code == Errc::unavailable ? org.error() : absent;
+    auto access = s.jwt->sign(auth::TokenSubject{.user = p.user, .org = *id, .session = p.session});
+    if (!access) return access.error();
+    auto org_body = org_json(s, *org);
+    if (!org_body) return org_body.error();
+    (*org_body)["roles"] = string_array(m->roles);
+    json::object body;
+    body["access_token"] = *access;
+    body["token_type"] = "Bearer";
+    body["expires_in"] = s.jwt->options().ttl.count();
+    body["org"] = std::move(*org_body);
+    Response res = json_response(http::status::ok, body);
+    set_session_cookie(s, res, *access);
+    return res;
+  };
+}
+
+Handler list_sessions(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    const auto& p = ctx.tenant.principal;
+    auto sessions = s.sessions->list(p.user);
+    if (!sessions) return sessions.error();
+    json::array items;
+    items.reserve(sessions->size());
+    for (const auto& session : *sessions)
+      items.push_back(json::object{{"id", session.id.str()},
+                                   {"user_agent", session.user_agent},
+                                   {"ip", session.ip},
+                                   {"created_at", time_json(session.created_at)},
+                                   {"last_seen_at", time_json(session.last_seen_at)},
+                                   {"expires_at", time_json(session.expires_at)},
+                                   {"current", session.id == p.session}});
+    // At most SessionOptions::max_per_user sessions: one page.
+    return json_response(http::status::ok, envelope(std::move(items), std::nullopt));
+  };
+}
+
+Handler delete_session(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto id = path_id<SessionId>(ctx, "id");
+    if (!id) return id.error();
+    const auto& p = ctx.tenant.principal;
+    if (auto revoked = s.sessions->revoke(p.user, *id); !revoked) {
+      if (revoked.error().code == Errc::not_found) return Error{Errc::not_found, "no such session"};
+      return revoked.error();
+    }
+    Response res = empty_response(http::status::no_content);
+    if (*id == p.session) clear_auth_cookies(s, res);
+    return res;
+  };
+}
+
+Handler forgot_password(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto obj = body_object(ctx);
+    if (!obj) return obj.error();
+    FieldReader in(*obj);
+    const std::string email = normalize_email(in.required_string("email", 3, 254));
+    if (!email.empty() && !plausible_email(email)) in.invalid("email", "must be an email address");
+    if (auto done = in.finish(); !done) return done.error();
+    // Every request counts, known email or not, so a 429 reveals nothing about the account.
+    const auto decision = s.reset_throttle->check(ctx.client_ip, email);
+    if (!decision.allowed) {
+      ctx.response_headers.emplace_back("Retry-After",
+                                        std::to_string(decision.retry_after.count()));
+      return Error{Errc::rate_limited, "too many password reset requests; retry after " +
+                                           std::to_string(decision.retry_after.count()) + " s"};
+    }
+    s.reset_throttle->record_failure(ctx.client_ip, email);
+    auto found = s.db.users().find_by_email(email);
+    if (!found) return found.error();
+    // The same 202, in about the same time, whether or not the account exists (no
+    // enumeration): the token insert and the mail happen after the answer, and a failure is
+    // logged, not answered.
+    if (*found && (*found)->active)
+      s.defer([&s, user = std::move(**found), request_id = ctx.request_id] {
+        if (auto sent = send_reset_mail(s, user); !sent)
+          s.app.logger().error("password reset mail not sent", {{"user", user.id.str()},
+                                                                {"request_id", request_id},
+                                                                {"error", sent.error().detail}});
+      });
+    return empty_response(http::status::accepted);
+  };
+}
+
+Handler reset_password(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto obj = body_object(ctx);
+    if (!obj) return obj.error();
+    FieldReader in(*obj);
+    const std::string token = in.required_string("token", 1, 256);
+    const std::string password =
+        in.required_string("new_password", 1, auth::PasswordPolicy::kMaxBytes);
+    // The token names the user only once consumed, so the policy's "not your email or name"
+    // rule cannot run before it; checking it after would burn the token on a rejected password.
+    if (!password.empty())
+      if (auto policy = auth::check_password_policy(password); !policy)
+        policy_errors(in, "new_password", policy.error());
+    if (auto done = in.finish(); !done) return done.error();
+    auto used = s.one_time->consume(token, auth::kPasswordReset);
+    if (!used) {
+      if (used.error().code == Errc::not_found)
+        return Error{Errc::not_found, "unknown password reset token"};
+      if (used.error().code == Errc::gone)
+        return Error{Errc::gone, "this password reset token was used or has expired"};
+      return used.error();
+    }
+    auto user = s.db.users().get(used->user);
+    if (!user) {
+      if (user.error().code == Errc::not_found)
+        return Error{Errc::gone, "the account of this token no longer exists"};
+      return user.error();
+    }
+    // Hashed only now, so that unknown tokens cost no Argon2id run (anyone may call this).
+    auto hash = s.passwords.hash(password);
+    if (!hash) return hash.error();
+    user->password_hash = std::move(*hash);
+    user->updated_at = s.app.clock().now();
+    if (auto updated = s.db.users().update(*user); !updated) return updated.error();
+    auto revoked = s.sessions->revoke_all(user->id);
+    if (!revoked) return revoked.error();
+    ctx.tenant.principal.kind = PrincipalKind::user;
+    ctx.tenant.principal.user = user->id;
+    if (auto org = audit_org(s, user->id, {}))
+      audit(s, ctx, *org,
+            {.action = "auth.password_reset",
+             .target_type = "user",
+             .target_id = user->id.str(),
+             .metadata = {{"sessions_revoked", *revoked}}});
+    return empty_response(http::status::no_content);
+  };
+}
+
+Handler change_password(Services& s) {
+  return [&s](RequestContext& ctx) -> Result<Response> {
+    auto obj = body_object(ctx);
+    if (!obj) return obj.error();
+    FieldReader in(*obj);
+    const std::string current =
+        in.required_string("current_password", 1, auth::PasswordPolicy::kMaxBytes);
+    const std::string next = in.required_string("new_password", 1, auth::PasswordPolicy::kMaxBytes);
+    if (auto done = in.finish(); !done) return done.error();
+    const auto& p = ctx.tenant.principal;
+    auto user = s.db.users().get(p.user);
+    if (!user) return user.error();
+    // A stolen session must not become a password oracle: wrong current passwords count as
+    // failed logins of this account and IP.
+    if (auto t = throttled(s, ctx, user->email); !t) return t.error();
+    const bool current_ok =
+        !user->password_hash.empty() && s.passwords.verify(user->password_hash, current);
+    if (!current_ok) {
+      s.throttle->record_failure(ctx.client_ip, user->email);
+      in.invalid("current_password", "is not the current password");
+    }
+    if (auto policy = auth::check_password_policy(next, {}, {user->email, user->name}); !policy)
+      policy_errors(in, "new_password", policy.error());
+    else if (current_ok && next == current)
+      in.invalid("new_password", "must differ from the current password");
+    if (auto done = in.finish(); !done) return done.error();
+
+    auto hash = s.passwords.hash(next);
+    if (!hash) return hash.error();
+    user->password_hash = std::move(*hash);
+    user->updated_at = s.app.clock().now();
+    if (auto updated = s.db.users().update(*user); !updated) return updated.error();
+    // Whoever else holds a session of this account is signed out; this device stays.
+    auto sessions = s.sessions->list(user->id);
+    if (!sessions) return sessions.error();
+    std::int64_t revoked = 0;
+    for (const auto& session : *sessions) {
+      if (session.id == p.session) continue;
+      if (auto r = s.sessions->revoke(user->id, session.id); r)
+        ++revoked;
+      else if (r.error().code != Errc::not_found)
+        return r.error();
+    }
+    if (auto org = audit_org(s, user->id, ctx.token_org))
+      audit(s, ctx, *org,
+            {.action = "auth.password_changed",
+             .target_type = "user",
+             .target_id = user->id.str(),
+             .metadata = {{"sessions_revoked", revoked}}});
+    return empty_response(http::status::no_content);
+  };
+}
+
+Handler jwks(Services& s) {
+  return [&s](RequestContext&) -> Result<Response> {
+    Response res = make_response(http::status::ok, "application/json", s.jwt->jwks_json());
+    // Keys rotate with a drain period far longer than this (jwt.hpp), so verifiers may cache.
+    res.set(http::field::cache_control, "public, max-age=300");
+    return res;
+  };
+}
+
 }  // namespace tenantkit::server::handlers
 
 namespace tenantkit::server::handlers {
@@ -331,8 +593,17 @@ std::vector<Route> auth_routes(Services& s) {
       {verb::post, "/v1/auth/register", {}, register_user(s)},
       {verb::post, "/v1/auth/login", {}, login(s)},
       {verb::post, "/v1/auth/refresh", {}, refresh(s)},
-      {verb::post, "/v1/auth/logout", user(), logout(s)},
+      {verb::post, "/v1/auth/logout", user(), idempotent(s, logout(s))},
       {verb::get, "/v1/auth/me", user(), me(s)},
+      // Not idempotent()-wrapped, like register, login and refresh: the stored response would
+      // keep an access token in clear in the idempotency table.
+      {verb::post, "/v1/auth/switch-org", user(), switch_org(s)},
+      {verb::get, "/v1/auth/sessions", user(), list_sessions(s)},
+      {verb::delete_, "/v1/auth/sessions/{id}", user(), idempotent(s, delete_session(s))},
+      {verb::post, "/v1/auth/password/forgot", {}, idempotent(s, forgot_password(s))},
+      {verb::post, "/v1/auth/password/reset", {}, idempotent(s, reset_password(s))},
+      {verb::post, "/v1/auth/password/change", user(), idempotent(s, change_password(s))},
+      {verb::get, "/.well-known/jwks.json", {}, jwks(s)},
   };
 }
 

@@ -42,6 +42,12 @@ class MembershipStore {
   /// has it), unavailable.
   virtual Result<Membership> set_external_id(const OrgId& org, const UserId& user,
                                              std::string_view external_id) = 0;
+  /// Sets the directory's external id and the member's SCIM profile (a JSON object, or "")
+  /// together, so a SCIM write is one atomic step. Errors: not_found, conflict (another member of
+  /// the org has the external id), unavailable.
+  virtual Result<Membership> set_scim_profile(const OrgId& org, const UserId& user,
+                                              std::string_view external_id,
+                                              std::string_view profile) = 0;
   /// Errors: not_found, conflict (last active owner), unavailable.
   virtual Result<void> remove(const OrgId& org, const UserId& user) = 0;
   /// Members (active or not) of `org`.

@@ -44,6 +44,10 @@ struct Membership {
   bool active = true;              ///< false: suspended (SCIM active=false); grants nothing.
   std::string external_id;         ///< The directory's id for this user in this org (SCIM).
   Timestamp joined_at;
+  /// The directory's own view of this member (SCIM name parts, emails, version...) as a JSON
+  /// object written by scim::ScimService; "" for members not provisioned through SCIM. Per
+  /// membership, not per user: one org's directory never edits what another org sees.
+  std::string scim_profile;
   friend bool operator==(const Membership&, const Membership&) = default;
 };
 

@@ -244,12 +244,22 @@ class MemMembershipStore final : public MembershipStore {
     Lock lock(s_.mu);
     Membership* m = find(org, user);
     if (!m) return not_found("member");
-    if (!external_id.empty()) {
-      for (const auto& [id, other] : s_.members[org])
-        if (id != user && other.external_id == external_id)
-          return Error{Errc::conflict, "external id taken in this org"};
-    }
+    if (external_id_taken(org, user, external_id))
+      return Error{Errc::conflict, "external id taken in this org"};
     m->external_id = std::string(external_id);
+    return *m;
+  }
+
+  Result<Membership> set_scim_profile(const OrgId& org, const UserId& user,
+                                      std::string_view external_id,
+                                      std::string_view profile) override {
+    Lock lock(s_.mu);
+    Membership* m = find(org, user);
+    if (!m) return not_found("member");
+    if (external_id_taken(org, user, external_id))
+      return Error{Errc::conflict, "external id taken in this org"};
+    m->external_id = std::string(external_id);
+    m->scim_profile = std::string(profile);
     return *m;
   }
 
@@ -279,6 +289,14 @@ class MemMembershipStore final : public MembershipStore {
   }
 
  private:
+  // Caller holds the lock.
+  bool external_id_taken(const OrgId& org, const UserId& user, std::string_view external_id) {
+    if (external_id.empty()) return false;
+    for (const auto& [id, other] : s_.members[org])
+      if (id != user && other.external_id == external_id) return true;
+    return false;
+  }
+
   Membership* find(const OrgId& org, const UserId& user) {
     auto it = s_.members.find(org);
     if (it == s_.members.end()) return nullptr;

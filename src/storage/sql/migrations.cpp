@@ -287,6 +287,10 @@ std::vector<Migration> migrations(Dialect dialect) {
       Migration{2, "row-level security",
                 dialect == Dialect::postgres ? rls_statements() : std::vector<std::string>{}});
   out.push_back(migration_v3(dialect));
+  // The SCIM directory's per-org view of a member (scim::ScimService), a JSON object or ''.
+  out.push_back(Migration{
+      4, "membership scim profile",
+      {"ALTER TABLE memberships ADD COLUMN scim_profile TEXT NOT NULL DEFAULT ''"}});
   return out;
 }
 

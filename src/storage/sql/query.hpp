@@ -103,18 +103,21 @@ struct UserRow {
 
 struct MembershipRow {
   static constexpr const char* kCols =
-      "org_id, user_id, roles, tk_int(active), external_id, tk_us(joined_at)";
-  std::string org, user, roles, external_id;
+      "org_id, user_id, roles, tk_int(active), external_id, tk_us(joined_at), scim_profile";
+  std::string org, user, roles, external_id, scim_profile;
   int active = 0;
   long long joined = 0;
-  void bind(Query& q) { q.out(org).out(user).out(roles).out(active).out(external_id).out(joined); }
+  void bind(Query& q) {
+    q.out(org).out(user).out(roles).out(active).out(external_id).out(joined).out(scim_profile);
+  }
   Membership get() const {
     return Membership{OrgId::from_trusted(org),
                       UserId::from_trusted(user),
                       decode_list(roles),
                       active != 0,
                       external_id,
-                      ts(joined)};
+                      ts(joined),
+                      scim_profile};
   }
 };
 

@@ -77,14 +77,15 @@ long long member_count(soci::session& s, const std::string& org) {
 }
 
 void insert_member(Db& db, soci::session& s, const Membership& m) {
-  Query(s, db.q("INSERT INTO memberships (org_id, user_id, roles, active, external_id, joined_at) "
-                "VALUES (:o, :u, :r, tk_bool(:a), :e, tk_ts(:j))"))
+  Query(s, db.q("INSERT INTO memberships (org_id, user_id, roles, active, external_id, joined_at, "
+                "scim_profile) VALUES (:o, :u, :r, tk_bool(:a), :e, tk_ts(:j), :p)"))
       .in(m.org.str())
       .in(m.user.str())
       .in(encode_list(m.roles))
       .in(static_cast<int>(m.active))
       .in(m.external_id)
       .in(us(m.joined_at))
+      .in(m.scim_profile)
       .exec();
 }
 
@@ -282,21 +283,32 @@ class SqlMembershipStore final : public MembershipStore {
                                      std::string_view external_id) override {
     const std::string ext(external_id);
     return mutate(org, user, [&](soci::session& s, Membership& m) -> Result<void> {
-      if (!ext.empty()) {
-        std::string other;
-        if (Query(s,
-                  "SELECT user_id FROM memberships WHERE org_id = :o AND external_id = :e AND "
-                  "user_id <> :u")
-                .in(org.str())
-                .in(ext)
-                .in(user.str())
-                .out(other)
-                .one())
-          return Error{Errc::conflict, "external id taken in this org"};
-      }
+      if (external_id_taken(s, org, user, ext))
+        return Error{Errc::conflict, "external id taken in this org"};
       m.external_id = ext;
       Query(s, "UPDATE memberships SET external_id = :e WHERE org_id = :o AND user_id = :u")
           .in(ext)
+          .in(org.str())
+          .in(user.str())
+          .exec();
+      return ok();
+    });
+  }
+
+  Result<Membership> set_scim_profile(const OrgId& org, const UserId& user,
+                                      std::string_view external_id,
+                                      std::string_view profile) override {
+    const std::string ext(external_id), prof(profile);
+    return mutate(org, user, [&](soci::session& s, Membership& m) -> Result<void> {
+      if (external_id_taken(s, org, user, ext))
+        return Error{Errc::conflict, "external id taken in this org"};
+      m.external_id = ext;
+      m.scim_profile = prof;
+      Query(s,
+            "UPDATE memberships SET external_id = :e, scim_profile = :p WHERE org_id = :o AND "
+            "user_id = :u")
+          .in(ext)
+          .in(prof)
           .in(org.str())
           .in(user.str())
           .exec();
@@ -342,6 +354,20 @@ class SqlMembershipStore final : public MembershipStore {
   }
 
  private:
+  static bool external_id_taken(soci::session& s, const OrgId& org, const UserId& user,
+                                const std::string& ext) {
+    if (ext.empty()) return false;
+    std::string other;
+    return Query(s,
+                 "SELECT user_id FROM memberships WHERE org_id = :o AND external_id = :e AND "
+                 "user_id <> :u")
+        .in(org.str())
+        .in(ext)
+        .in(user.str())
+        .out(other)
+        .one();
+  }
+
   template <class F>
   Result<Membership> mutate(const OrgId& org, const UserId& user, F&& f) {
     return db_.run<Membership>(Access::write, Scope::tenant(org.str()),

@@ -58,6 +58,7 @@ TYPED_TEST_P(MembershipStoreConformance, AnotherOrgsMemberIsNotFoundAndUntouched
   EXPECT_THAT(this->members().set_roles(other, u.id, {"owner"}), HasError(Errc::not_found));
   EXPECT_THAT(this->members().set_active(other, u.id, false), HasError(Errc::not_found));
   EXPECT_THAT(this->members().set_external_id(other, u.id, "x"), HasError(Errc::not_found));
+  EXPECT_THAT(this->members().set_scim_profile(other, u.id, "x", "{}"), HasError(Errc::not_found));
   EXPECT_THAT(this->members().remove(other, u.id), HasError(Errc::not_found));
   EXPECT_THAT(this->members().get(a.org.id, u.id), IsOkAndHolds(before));
   EXPECT_THAT(this->members().count(other), IsOkAndHolds(1));
@@ -168,6 +169,34 @@ TYPED_TEST_P(MembershipStoreConformance, ExternalIdIsUniqueWithinAnOrgOnly) {
   EXPECT_THAT(this->members().set_external_id(b.org.id, b.owner.id, "dir-42"), IsOk());
 }
 
+TYPED_TEST_P(MembershipStoreConformance, ScimProfileRoundTripsWithItsExternalId) {
+  auto a = this->make_tenant();
+  auto u1 = this->add_member(a.org.id);
+  auto u2 = this->add_member(a.org.id);
+  const std::string profile = R"({"name":{"givenName":"Zoë"},"version":3})";
+  auto set = this->members().set_scim_profile(a.org.id, u1.id, "dir-7", profile);
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->scim_profile, profile);
+  EXPECT_EQ(set->external_id, "dir-7");
+  EXPECT_THAT(this->members().get(a.org.id, u1.id), IsOkAndHolds(*set));
+  auto listed = this->members().list_for_user(u1.id);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].scim_profile, profile);
+  // The external id stays unique in the org; a refused write changes neither field.
+  EXPECT_THAT(this->members().set_scim_profile(a.org.id, u2.id, "dir-7", "{}"),
+              HasError(Errc::conflict));
+  auto u2_now = this->members().get(a.org.id, u2.id);
+  ASSERT_THAT(u2_now, IsOk());
+  EXPECT_EQ(u2_now->scim_profile, "");
+  EXPECT_EQ(u2_now->external_id, "");
+  // add() stores a profile given up front.
+  auto u3 = this->make_user();
+  auto m = this->s_.member(a.org.id, u3.id);
+  m.scim_profile = "{}";
+  EXPECT_THAT(this->members().add(a.org.id, m, std::nullopt), IsOkAndHolds(m));
+}
+
 TYPED_TEST_P(MembershipStoreConformance, SeatLimitCountsMembersAndPendingInvitations) {
   auto t = this->make_tenant();
   const OrgId& org = t.org.id;
@@ -260,7 +289,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     AnotherOrgsMemberIsNotFoundAndUntouched, ListPaginatesInUserIdOrder,
     ListForUserSpansOrgsInOrgIdOrder, LastActiveOwnerCannotBeDemotedSuspendedOrRemoved,
     ASecondActiveOwnerUnlocksTheFirst, NonOwnersChangeFreely, ExternalIdIsUniqueWithinAnOrgOnly,
-    SeatLimitCountsMembersAndPendingInvitations, ConcurrentAddsNeverExceedTheSeatLimit,
-    ConcurrentOwnerRemovalsKeepOneOwner, ConcurrentDemotionsKeepOneActiveOwner);
+    ScimProfileRoundTripsWithItsExternalId, SeatLimitCountsMembersAndPendingInvitations,
+    ConcurrentAddsNeverExceedTheSeatLimit, ConcurrentOwnerRemovalsKeepOneOwner,
+    ConcurrentDemotionsKeepOneActiveOwner);
 
 }  // namespace tenantkit::testing
