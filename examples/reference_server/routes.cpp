@@ -15,9 +15,12 @@
 
 #include "handlers/api_keys.hpp"
 #include "handlers/auth.hpp"
+#include "handlers/billing.hpp"
 #include "handlers/health.hpp"
 #include "handlers/members.hpp"
 #include "handlers/orgs.hpp"
+#include "handlers/usage.hpp"
+#include "handlers/workspaces.hpp"
 
 namespace tenantkit::server {
 using boost::beast::http::verb;
@@ -41,6 +44,9 @@ std::vector<Route> routes(App& app, Services& services) {
   append(all, handlers::api_key_routes(services));
   append(all, handlers::member_routes(services));
   append(all, handlers::org_routes(services));
+  append(all, handlers::billing_routes(services));
+  append(all, handlers::workspace_routes(services));
+  append(all, handlers::usage_routes(services));
   return all;
 }
 

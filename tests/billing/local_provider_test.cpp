@@ -116,6 +116,35 @@ TEST_F(LocalProviderTest, PortalActions) {
   EXPECT_THAT(provider_->portal_action(id, PortalAction::cancel), HasError(Errc::not_found));
 }
 
+TEST_F(LocalProviderTest, SessionInfoForThePages) {
+  const std::string session = checkout("enterprise");
+  auto info = provider_->checkout_info(session);
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->tenant, kOrg);
+  EXPECT_EQ(info->plan_id, "enterprise");
+  EXPECT_FALSE(info->completed);
+  deliver(provider_->complete_checkout(session));
+  EXPECT_TRUE(provider_->checkout_info(session)->completed);
+  EXPECT_THAT(provider_->checkout_info("cs_nope"), HasError(Errc::not_found));
+
+  auto portal = provider_->create_portal_session({kOrg, subs_.get(kOrg)->customer_id, ""});
+  ASSERT_THAT(portal, IsOk());
+  const std::string id = portal->url.substr(portal->url.rfind('/') + 1);
+  auto p = provider_->portal_info(id);
+  ASSERT_THAT(p, IsOk());
+  EXPECT_EQ(p->tenant, kOrg);
+  EXPECT_EQ(p->customer_id, subs_.get(kOrg)->customer_id);
+  ASSERT_TRUE(p->live.has_value());
+  EXPECT_EQ(p->live->status, SubscriptionState::active);
+  EXPECT_EQ(p->live->metadata.at("plan"), "enterprise");
+  clock_.advance(std::chrono::seconds(1));
+  deliver(provider_->portal_action(id, PortalAction::cancel));
+  auto after = provider_->portal_info(id);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_FALSE(after->live.has_value());
+  EXPECT_THAT(provider_->portal_info("bps_nope"), HasError(Errc::not_found));
+}
+
 TEST_F(LocalProviderTest, Errors) {
   EXPECT_THAT(provider_->create_checkout_session({.tenant = kOrg, .plan_id = "gold"}),
               HasError(Errc::not_found));

@@ -185,10 +185,14 @@ Step meter(Services& s, std::string_view meter, std::int64_t cost) {
     if (!outcome) return outcome.error();
     s.app.metrics().quota_decision(outcome->allowed());
     const auto headers = quota::rate_limit_headers(meter, *outcome, s.app.clock().now());
-    ctx.response_headers.emplace_back("RateLimit-Policy", headers.policy);
-    ctx.response_headers.emplace_back("RateLimit", headers.rate_limit);
+    // Empty values mean "do not send" (unlimited meters and gauges: nothing to advertise).
+    if (!headers.policy.empty())
+      ctx.response_headers.emplace_back("RateLimit-Policy", headers.policy);
+    if (!headers.rate_limit.empty())
+      ctx.response_headers.emplace_back("RateLimit", headers.rate_limit);
     if (outcome->allowed()) return ok();
-    ctx.response_headers.emplace_back("Retry-After", headers.retry_after);
+    if (!headers.retry_after.empty())
+      ctx.response_headers.emplace_back("Retry-After", headers.retry_after);
     return outcome->to_error();
   };
 }

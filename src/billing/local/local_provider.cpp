@@ -279,4 +279,25 @@ Result<std::vector<SignedEvent>> LocalBillingProvider::portal_action(
   return std::move(out.events);
 }
 
+Result<LocalCheckoutInfo> LocalBillingProvider::checkout_info(std::string_view session_id) const {
+  std::lock_guard lock(state_->mu);
+  auto it = state_->checkouts.find(session_id);
+  if (it == state_->checkouts.end()) return Error{Errc::not_found, "unknown checkout session"};
+  return LocalCheckoutInfo{it->second.tenant, it->second.plan_id, it->second.completed};
+}
+
+Result<LocalPortalInfo> LocalBillingProvider::portal_info(
+    std::string_view portal_session_id) const {
+  std::lock_guard lock(state_->mu);
+  auto p = state_->portals.find(portal_session_id);
+  if (p == state_->portals.end()) return Error{Errc::not_found, "unknown portal session"};
+  LocalPortalInfo info{p->second.tenant, p->second.customer_id, std::nullopt};
+  if (auto live = state_->live_by_customer.find(p->second.customer_id);
+      live != state_->live_by_customer.end()) {
+    if (auto sub = state_->subscriptions.find(live->second); sub != state_->subscriptions.end())
+      info.live = sub->second;
+  }
+  return info;
+}
+
 }  // namespace tenantkit::billing

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,20 @@ enum class PortalAction : std::uint8_t {
   payment_paid,    ///< invoice.paid + customer.subscription.updated active.
 };
 
+/// What a checkout session is about (the offline checkout page shows it).
+struct LocalCheckoutInfo {
+  TenantId tenant{};
+  std::string plan_id{};
+  bool completed = false;  ///< complete_checkout() already ran.
+};
+
+/// Whose portal session this is, and the customer's live subscription, if any.
+struct LocalPortalInfo {
+  TenantId tenant{};
+  std::string customer_id{};
+  std::optional<ProviderSubscription> live{};  ///< nullopt once canceled.
+};
+
 class LocalBillingProvider final : public BillingProvider {
  public:
   /// `clock` and `random` outlive the provider. Errors: validation_failed (no public_url, no
@@ -74,6 +89,12 @@ class LocalBillingProvider final : public BillingProvider {
   Result<std::vector<SignedEvent>> portal_action(std::string_view portal_session_id,
                                                  PortalAction action,
                                                  std::string_view plan_id = {});
+
+  /// Reads a checkout session without changing it. Errors: not_found (unknown session).
+  Result<LocalCheckoutInfo> checkout_info(std::string_view session_id) const;
+  /// Reads a portal session and its customer's live subscription. Errors: not_found (unknown
+  /// portal session).
+  Result<LocalPortalInfo> portal_info(std::string_view portal_session_id) const;
 
  private:
   struct State;
