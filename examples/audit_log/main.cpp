@@ -29,12 +29,11 @@ int main() {
                        .created_at = now,
                        .updated_at = now};
     storage::Org o{.id = org, .name = "Acme", .slug = "acme", .created_at = now, .updated_at = now};
-    storage::Membership m{.org = org,
-                          .user = user.id,
-                          .roles = {"owner"},
-                          .active = true,
-                          .external_id = {},
-                          .joined_at = now};
+    storage::Membership m;
+    m.org = org;
+    m.user = user.id;
+    m.roles = {"owner"};
+    m.joined_at = now;
     if (!store->users().create(user) || !store->orgs().create(o, m)) return 1;
   }
   int failures = 0;

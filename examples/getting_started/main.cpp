@@ -53,12 +53,11 @@ int main() {
                          .created_at = now,
                          .updated_at = now};
   // The org and its first owner are stored in one step.
-  const storage::Membership owner_membership{.org = org.id,
-                                             .user = owner.id,
-                                             .roles = {"owner"},
-                                             .active = true,
-                                             .external_id = {},
-                                             .joined_at = now};
+  storage::Membership owner_membership;
+  owner_membership.org = org.id;
+  owner_membership.user = owner.id;
+  owner_membership.roles = {"owner"};
+  owner_membership.joined_at = now;
   if (auto r = store->orgs().create(org, owner_membership); !r)
     return fail("create org", r.error());
   // [end storage]

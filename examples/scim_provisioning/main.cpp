@@ -32,12 +32,11 @@ int main() {
                          .slug = "acme",
                          .created_at = now,
                          .updated_at = now};
-  const storage::Membership membership{.org = org.id,
-                                       .user = owner.id,
-                                       .roles = {"owner"},
-                                       .active = true,
-                                       .external_id = {},
-                                       .joined_at = now};
+  storage::Membership membership;
+  membership.org = org.id;
+  membership.user = owner.id;
+  membership.roles = {"owner"};
+  membership.joined_at = now;
   if (!storage->users().create(owner) || !storage->orgs().create(org, membership)) return 1;
   std::vector<apikey::Pepper> peppers;
   peppers.push_back({.version = 1, .key = Secret(std::string("a pepper of at least 32 bytes..."))});
