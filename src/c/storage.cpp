@@ -126,7 +126,8 @@ tk_status tk_storage_create_org(tk_storage* storage, const char* name, const cha
                                    .roles = {"owner"},
                                    .active = true,
                                    .external_id = {},
-                                   .joined_at = now};
+                                   .joined_at = now,
+                                   .scim_profile = {}};
     auto id = string_out(org.id.str());
     auto created = storage->storage->orgs().create(org, membership);
     if (!created) return fail(error, created.error());
