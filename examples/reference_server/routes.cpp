@@ -13,7 +13,9 @@
 
 #include <iterator>
 
+#include "handlers/admin.hpp"
 #include "handlers/api_keys.hpp"
+#include "handlers/audit.hpp"
 #include "handlers/auth.hpp"
 #include "handlers/billing.hpp"
 #include "handlers/health.hpp"
@@ -21,6 +23,7 @@
 #include "handlers/orgs.hpp"
 #include "handlers/usage.hpp"
 #include "handlers/workspaces.hpp"
+#include "handlers/openapi.hpp"
 
 namespace tenantkit::server {
 using boost::beast::http::verb;
@@ -47,6 +50,9 @@ std::vector<Route> routes(App& app, Services& services) {
   append(all, handlers::billing_routes(services));
   append(all, handlers::workspace_routes(services));
   append(all, handlers::usage_routes(services));
+  append(all, handlers::audit_routes(services));
+  append(all, handlers::admin_routes(services));
+  append(all, handlers::openapi_routes());
   return all;
 }
 

@@ -153,6 +153,13 @@ std::vector<std::string> Router::patterns() const {
   return out;
 }
 
+std::vector<std::pair<boost::beast::http::verb, std::string>> Router::endpoints() const {
+  std::vector<std::pair<boost::beast::http::verb, std::string>> out;
+  out.reserve(routes_.size());
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 Response run_route(const Route& route, RequestContext& ctx) {
   for (const Step& step : route.steps)
     if (auto ok = step(ctx); !ok) return problem(ctx, ok.error());

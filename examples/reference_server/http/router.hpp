@@ -45,6 +45,9 @@ class Router {
   /// Every distinct pattern, indexed as Match::pattern_index (metrics labels).
   std::vector<std::string> patterns() const;
 
+  /// Every (method, pattern) served, in route-table order (the OpenAPI coverage test).
+  std::vector<std::pair<boost::beast::http::verb, std::string>> endpoints() const;
+
  private:
   struct Segment {
     bool is_param;
