@@ -14,7 +14,7 @@
 using namespace tenantkit;
 using namespace tenantkit::billing;
 
-// [policy]
+// [snippet policy]
 class PerSeatPolicy final : public PlanPolicy {
  public:
   PerSeatPolicy(const PlanPolicy& base, std::map<TenantId, std::int64_t> seats_bought,
@@ -38,12 +38,13 @@ class PerSeatPolicy final : public PlanPolicy {
   std::map<TenantId, std::int64_t> seats_;
   std::set<TenantId> grandfathered_;
 };
-// [policy]
+// [end policy]
 
 int main() {
   const TenantId acme = TenantId::from_trusted("org_acme");
   const TenantId globex = TenantId::from_trusted("org_globex");
 
+  // [snippet wiring]
   CataloguePlanPolicy catalogue(PlanCatalogue::builtin());
   PerSeatPolicy policy(catalogue, {{acme, 40}}, {globex});
 
@@ -65,16 +66,19 @@ int main() {
         return TenantBilling{it->second, {}};
       },
       system_clock());
+  // [end wiring]
 
   int failures = 0;
   auto expect = [&](bool ok, std::string_view what) {
     std::cout << (ok ? "ok   " : "FAIL ") << what << "\n";
     if (!ok) ++failures;
   };
+  // [snippet lookup]
   auto seats = cache.limit(acme, Meter::seats);
   expect(seats && *seats == Limit::of(40), "acme (pro, 40 seats bought) has 40 seats");
   auto export_acme = cache.has_feature(acme, Feature::audit_export);
   expect(export_acme && !*export_acme, "acme has no audit_export");
+  // [end lookup]
   auto export_globex = cache.has_feature(globex, Feature::audit_export);
   expect(export_globex && *export_globex, "globex (grandfathered, past_due in grace) exports");
   auto other = cache.limit(TenantId::from_trusted("org_new"), Meter::seats);

@@ -15,7 +15,7 @@
 
 namespace rbac = tenantkit::rbac;
 
-// [policy]
+// [snippet policy]
 class StepUpPolicy final : public rbac::BuiltinRolePolicy {
  public:
   // The five API.md roles, plus `support`: reads members and the audit log, nothing else.
@@ -43,7 +43,7 @@ class StepUpPolicy final : public rbac::BuiltinRolePolicy {
     return false;
   }
 };
-// [policy]
+// [end policy]
 
 int main() {
   int failures = 0;
@@ -55,7 +55,7 @@ int main() {
     if (d.allowed() != allowed) ++failures;
   };
 
-  // [engine]
+  // [snippet engine]
   auto created = rbac::Engine::create({.policy = std::make_shared<StepUpPolicy>()});
   if (!created) {
     std::fprintf(stderr, "policy rejected: %s\n", created.error().detail.c_str());
@@ -63,6 +63,7 @@ int main() {
   }
   rbac::Engine& engine = **created;
   if (!engine.register_permission("reports:export")) return 1;
+  // [end engine]
 
   // A tenant's custom role, created at run time (POST /v1/roles does the same).
   rbac::TenantEdit edit;
@@ -74,9 +75,8 @@ int main() {
     std::fprintf(stderr, "edit failed: %s\n", r.error().detail.c_str());
     return 1;
   }
-  // [engine]
 
-  // [checks]
+  // [snippet checks]
   const rbac::Attribute mfa[] = {{"mfa", "true"}};
   const rbac::Attribute office[] = {{"net", "office"}};
   expect("alice billing:manage (no MFA)", engine.check("acme", "alice", "billing:manage"), false);
@@ -88,7 +88,7 @@ int main() {
   expect("carol reports:export (office)", engine.check("acme", "carol", "reports:export", office),
          true);
   expect("carol in another tenant", engine.check("globex", "carol", "data:read"), false);
-  // [checks]
+  // [end checks]
 
   std::printf("%s\n", failures == 0 ? "all decisions as expected" : "UNEXPECTED DECISIONS");
   return failures == 0 ? 0 : 1;

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Check a permission: built-in roles, a custom role with a deny, an API key's scopes."""
+# [snippet example]
 import tenantkit as tk
 
 with tk.Rbac() as rbac:
@@ -21,3 +22,4 @@ with tk.Rbac() as rbac:
     decision = rbac.check_scoped("org_1", "bob", "usage:write", scopes=["data:read"])
     print(f"bob's key usage:write -> reason={decision.reason}")
     assert decision.reason == "outside_scope"
+# [end example]

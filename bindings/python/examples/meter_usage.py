@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Meter usage: per-period quota with rate-limit headers, a reservation, idempotent events."""
+# [snippet example]
 import tenantkit as tk
 
 with tk.Quota() as quota:
@@ -24,3 +25,4 @@ with tk.Storage.memory() as storage:
     again = storage.record_usage(org, "ai_tokens", 1_250, idempotency_key="req-42")
     print(f"usage event duplicate? first={first} retry={again}")
     assert (first, again) == (False, True)
+# [end example]

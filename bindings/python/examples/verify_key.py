@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Issue an API key, verify it, then revoke it."""
+# [snippet example]
 import os
 
 import tenantkit as tk
@@ -27,3 +28,4 @@ with tk.Storage.memory() as storage, tk.Rbac() as rbac:
             raise SystemExit("a revoked key verified")
         except tk.UnauthorizedError as e:
             print(f"after revoke: {e.code} ({e.detail})")
+# [end example]
