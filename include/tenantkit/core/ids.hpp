@@ -34,9 +34,17 @@ class Id {
   /// Validates text from outside (a path segment, a JSON field).
   /// Errors: bad_request ("malformed <kind> id").
   static Result<Id> parse(std::string_view text) {
-    if (!detail::valid_id_syntax(text))
-      return Error{Errc::bad_request, std::string("malformed ") + std::string(Tag::kName) + " id"};
+    if (!detail::valid_id_syntax(text)) return Error{Errc::bad_request, malformed_message()};
     return Id(std::string(text));
+  }
+
+  /// "malformed <kind> id". Built with append(), not operator+: GCC 12 at -O1 and above reports
+  /// a false -Warray-bounds inside the inlined `string&& + const char*` (GCC PR 105329).
+  static std::string malformed_message() {
+    std::string message = "malformed ";
+    message.append(Tag::kName);
+    message.append(" id");
+    return message;
   }
 
   /// Wraps text already known to be a valid id (read back from storage). No check.
