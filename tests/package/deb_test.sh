@@ -14,6 +14,7 @@ build=$(cd "${1:?usage: deb_test.sh <build dir> [scratch dir]}" && pwd)
 scratch=${2:-$build/package-test}
 rm -rf "$scratch"
 mkdir -p "$scratch/out" "$scratch/root"
+scratch=$(cd "$scratch" && pwd)  # absolute: cpack runs from inside the build tree
 passed=0
 failed=0
 check() {  # check <description> <command...>
