@@ -103,26 +103,6 @@ Result<Response> token_response(Services& s, http::status status, const storage:
   return res;
 }
 
-std::string normalize_email(std::string_view email) {
-  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
-  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
-  std::string out(email);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-// Minimal syntax: one '@' with text on both sides, a dot in the domain, no spaces or controls.
-bool plausible_email(std::string_view e) {
-  const auto at = e.find('@');
-  if (at == 0 || at == std::string_view::npos || at != e.rfind('@') || at + 1 >= e.size())
-    return false;
-  if (e.substr(at + 1).find('.') == std::string_view::npos) return false;
-  for (const char c : e)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  return true;
-}
-
 // API.md: user-level audit entries go to the user's active org at that moment, when there is
 // one; `active` is the token's org (empty outside a session): used while still a member, else the
 // first active membership stands in.

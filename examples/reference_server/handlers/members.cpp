@@ -14,6 +14,7 @@
 
 #include "app.hpp"
 #include "handlers/common.hpp"
+#include "handlers/orgs_common.hpp"
 #include "steps/auth.hpp"
 
 namespace tenantkit::server::handlers {
@@ -31,25 +32,6 @@ Error on_field(Error e, std::string_view field) {
   if (e.code == Errc::validation_failed && e.fields.empty())
     e.fields.push_back({std::string(field), e.detail});
   return e;
-}
-
-std::string normalized_email(std::string_view email) {
-  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
-  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
-  std::string out(email);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-// The same minimal syntax as registration: one '@', a dot in the domain, no spaces or controls.
-bool email_syntax_ok(std::string_view e) {
-  const auto at = e.find('@');
-  if (at == 0 || at == std::string_view::npos || at != e.rfind('@') || at + 1 >= e.size())
-    return false;
-  if (e.substr(at + 1).find('.') == std::string_view::npos) return false;
-  return std::none_of(e.begin(), e.end(),
-                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
 }
 
 // Role names as the caller wrote them -> canonical names (aliases resolved), duplicates dropped.
@@ -257,9 +239,9 @@ Handler create_invitation(Services& s) {
     auto obj = body_object(ctx);
     if (!obj) return obj.error();
     FieldReader in(*obj);
-    const std::string email = normalized_email(in.required_string("email", 3, 254));
+    const std::string email = normalize_email(in.required_string("email", 3, 254));
     const std::string role_name = in.required_string("role", 1, rbac::kMaxRoleName);
-    if (!email.empty() && !email_syntax_ok(email)) in.invalid("email", "must be an email address");
+    if (!email.empty() && !plausible_email(email)) in.invalid("email", "must be an email address");
     if (auto done = in.finish(); !done) return done.error();
     auto role = canonical_roles(s, org, {role_name}, "role");
     if (!role) return role.error();
@@ -362,7 +344,7 @@ Handler accept_invitation(Services& s) {
     if (!user) return user.error();
     // The token is a bearer secret that may be forwarded or leak from a mailbox: it admits only
     // the account of the address it was sent to.
-    if (normalized_email(user->email) != normalized_email(inv->email))
+    if (normalize_email(user->email) != normalize_email(inv->email))
       return Error{Errc::forbidden, "this invitation was sent to another email address"};
     const OrgId org = inv->org;
     if (auto synced = s.roles->ensure(org); !synced) return synced.error();

@@ -25,6 +25,25 @@ Result<json::object> org_json(Services& s, const storage::Org& org) {
                       {"status", sub->status}, {"created_at", time_json(org.created_at)}};
 }
 
+std::string normalize_email(std::string_view email) {
+  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
+  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
+  std::string out(email);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool plausible_email(std::string_view e) noexcept {
+  const auto at = e.find('@');
+  if (at == 0 || at == std::string_view::npos || at != e.rfind('@') || at + 1 >= e.size())
+    return false;
+  if (e.substr(at + 1).find('.') == std::string_view::npos) return false;
+  for (const char c : e)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  return true;
+}
+
 bool valid_slug(std::string_view slug) noexcept {
   if (slug.empty() || slug.size() > 63 || slug.front() == '-' || slug.back() == '-') return false;
   for (const char c : slug)

@@ -25,6 +25,11 @@ Result<boost::json::object> org_json(Services& services, const storage::Org& org
 Result<storage::Org> create_org(Services& services, const storage::User& owner,
                                 const std::string& name, const std::optional<std::string>& slug);
 
+/// Trims blanks and lower-cases ASCII: the form emails are stored and compared in.
+std::string normalize_email(std::string_view email);
+/// Minimal syntax: one '@' with text on both sides, a dot in the domain, no spaces or controls.
+bool plausible_email(std::string_view email) noexcept;
+
 /// True when `slug` is 1..63 of [a-z0-9-], not starting or ending with '-'.
 bool valid_slug(std::string_view slug) noexcept;
 
