@@ -60,7 +60,8 @@ void audit(Services& services, const RequestContext& ctx, const OrgId& org, Audi
 /// Wraps a mutating handler with API.md's Idempotency-Key: the same key and body replay the
 /// stored response (Idempotent-Replayed: true); the same key with another body, or while the
 /// first request runs, is 409 conflict. Keys are scoped to the org (else the user) for 24 h.
-/// Only responses below 500 are stored.
+/// Only successful responses below 500 are stored; a refused request (a problem document) or a
+/// 5xx releases the key, so a corrected retry may reuse it.
 Handler idempotent(Services& services, Handler handler);
 
 }  // namespace tenantkit::server::handlers
