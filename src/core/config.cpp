@@ -184,6 +184,8 @@ constexpr std::array kSettings = {
       c.stripe_api_base = std::string(v); return ok(); }},
   Setting{"TK_PLANS_FILE", "--plans-file", "", "JSON plan catalogue; empty uses the built-in free/pro/enterprise.", false,
     [](C& c, std::string_view v) -> Result<void> { c.plans_file = std::string(v); return ok(); }},
+  Setting{"TK_DOWNGRADE_POLICY", "--downgrade-policy", "refuse", "A checkout to a plan the org's usage exceeds: refuse (402) or grace (allow; the org is over its limits until it cleans up).", false,
+    [](C& c, std::string_view v) { return one_of(v, {"refuse", "grace"}, c.downgrade_policy); }},
   Setting{"TK_OUTBOX_DIR", "--outbox-dir", "./var/outbox", "Folder where the outbox mailer writes one JSON file per message.", false,
     [](C& c, std::string_view v) -> Result<void> { if (v.empty()) return invalid("must not be empty"); c.outbox_dir = std::string(v); return ok(); }},
 };

@@ -500,3 +500,104 @@ class WebhookTest(E2ETestCase):
         self.assertEqual(self.subscription(a)["plan"], "enterprise")
         sub_b = self.subscription(b)
         self.assertEqual((sub_b["plan"], sub_b["status"]), ("free", "none"))
+
+
+def subscribe(tc: E2ETestCase, token: str, plan: str) -> None:
+    """Offline checkout of `plan`, paid at once."""
+    resp = tc.client.post("/v1/billing/checkout", json={"plan": plan}, token=token)
+    tc.assertEqual(resp.status, 200, resp)
+    done = tc.client.post(path_of(resp.json()["url"]) + "/complete")
+    tc.assertEqual(done.status, 200, done)
+
+
+def portal_of(tc: E2ETestCase, token: str) -> str:
+    resp = tc.client.post("/v1/billing/portal", json={}, token=token)
+    tc.assertEqual(resp.status, 200, resp)
+    return path_of(resp.json()["url"])
+
+
+class DowngradeRefusedTest(E2ETestCase):
+    """TK_DOWNGRADE_POLICY=refuse (the default): a plan change the server starts is refused
+    while the org has more than the target plan allows; a change the provider makes (cancel)
+    cannot be refused, so the org is marked over its limits instead."""
+
+    def test_refused_until_the_org_fits_then_over_limit_after_cancel(self) -> None:
+        c = self.client
+        owner = register(c)
+        token, org = token_of(owner), org_of(owner)
+        subscribe(self, token, "enterprise")
+        resp = c.post("/v1/roles", json={"name": "auditor", "permissions": ["audit:read"]},
+                      token=token)
+        self.assertEqual(resp.status, 201, resp)
+        for i in range(4):  # free allows 3
+            resp = c.post("/v1/workspaces", json={"name": f"ws{i}"}, token=token)
+            self.assertEqual(resp.status, 201, resp)
+        self.assertEqual(c.get("/v1/billing/subscription", token=token).json()["overages"], [])
+
+        # pro has no custom_roles: the portal's plan change is refused, nothing changes.
+        portal = portal_of(self, token)
+        doc = assert_problem(c.post(portal + "/change_plan", json={"plan": "pro"}), 402,
+                             "plan_limit_reached", self)
+        self.assertIn("custom role", doc["detail"])
+        self.assertEqual(c.get("/v1/billing/subscription", token=token).json()["plan"],
+                         "enterprise")
+        # Without the custom role it fits.
+        self.assertEqual(c.delete("/v1/roles/auditor", token=token).status, 204)
+        resp = c.post(portal + "/change_plan", json={"plan": "pro"})
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual(resp.json()["plan"], "pro")
+
+        # The provider cancels (free: 3 workspaces): the org keeps its data, is over its limit,
+        # says so, audits it, and cannot create more.
+        resp = c.post(portal + "/cancel")
+        self.assertEqual(resp.status, 200, resp)
+        sub = c.get("/v1/billing/subscription", token=token).json()
+        self.assertEqual(sub["plan"], "free")
+        self.assertEqual([(o["what"], o["current"], o["allowed"]) for o in sub["overages"]],
+                         [("workspaces", 4, 3)])
+        self.assertEqual(len(c.get("/v1/workspaces", token=token).json()["items"]), 4)
+        assert_problem(c.post("/v1/workspaces", json={"name": "ws5"}, token=token), 402,
+                       "plan_limit_reached", self)
+        rows = audit_rows(self.server, org, "billing.over_limit")
+        self.assertGreaterEqual(len(rows), 1, rows)
+        meta = json.loads(rows[0][2])
+        self.assertEqual(meta["plan"], "free")
+        self.assertEqual(meta["overages"][0]["what"], "workspaces")
+
+        # Checkout to a plan the org exceeds is refused the same way (free has no price, so
+        # use a second org on enterprise with a custom role and ask for pro).
+        other = register(c)
+        subscribe(self, token_of(other), "enterprise")
+        self.assertEqual(c.post("/v1/roles", json={"name": "auditor",
+                                                   "permissions": ["audit:read"]},
+                                token=token_of(other)).status, 201)
+        c.post(portal_of(self, token_of(other)) + "/cancel")
+        doc = assert_problem(c.post("/v1/billing/checkout", json={"plan": "pro"},
+                                    token=token_of(other)), 402, "plan_limit_reached", self)
+        self.assertIn("custom role", doc["detail"])
+        # The first org is untouched by the second's refusal.
+        self.assertEqual(c.get("/v1/billing/subscription", token=token).json()["plan"], "free")
+
+
+class DowngradeGraceTest(E2ETestCase):
+    """TK_DOWNGRADE_POLICY=grace: the change goes through and the subscription lists what is
+    over the new plan."""
+
+    @classmethod
+    def server_env(cls) -> dict[str, str]:
+        return {"TK_DOWNGRADE_POLICY": "grace"}
+
+    def test_change_goes_through_and_overages_are_listed(self) -> None:
+        c = self.client
+        owner = register(c)
+        token = token_of(owner)
+        subscribe(self, token, "enterprise")
+        resp = c.post("/v1/roles", json={"name": "auditor", "permissions": ["audit:read"]},
+                      token=token)
+        self.assertEqual(resp.status, 201, resp)
+        resp = c.post(portal_of(self, token) + "/change_plan", json={"plan": "pro"})
+        self.assertEqual(resp.status, 200, resp)
+        sub = c.get("/v1/billing/subscription", token=token).json()
+        self.assertEqual(sub["plan"], "pro")
+        self.assertEqual([(o["what"], o["current"], o["allowed"]) for o in sub["overages"]],
+                         [("custom_roles", 1, 0)])

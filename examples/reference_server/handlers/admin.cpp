@@ -8,6 +8,7 @@
 
 #include "app.hpp"
 #include "handlers/common.hpp"
+#include "handlers/orgs_common.hpp"
 
 namespace tenantkit::server::handlers {
 namespace http = boost::beast::http;
@@ -19,20 +20,6 @@ constexpr std::string_view kBearer = "Bearer ";
 
 json::value limit_json(billing::Limit limit) {
   return limit.is_unlimited() ? json::value(nullptr) : json::value(limit.value());
-}
-
-// Seats are members plus pending invitations (API.md), the level the seat gauge enforces.
-Result<std::int64_t> pending_invitations(Services& s, const OrgId& org) {
-  std::int64_t n = 0;
-  PageRequest page{.limit = PageRequest::kMaxLimit, .cursor = {}};
-  const Timestamp now = s.app.clock().now();
-  for (;;) {
-    auto batch = s.db.invitations().list_pending(org, page, now);
-    if (!batch) return batch.error();
-    n += static_cast<std::int64_t>(batch->items.size());
-    if (!batch->next_cursor) return n;
-    page.cursor = *batch->next_cursor;
-  }
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "app.hpp"
 #include "handlers/common.hpp"
+#include "handlers/orgs_common.hpp"
 #include "steps/auth.hpp"
 
 namespace tenantkit::server::handlers {
@@ -78,6 +79,105 @@ std::string return_url(const Services& s) {
 
 bool is_live(std::string_view status) {
   return status == "active" || status == "trialing" || status == "past_due";
+}
+
+// --- Downgrades (the dry-run of billing::simulate_plan_change against what the org has now)
+
+// The entitlements `org` would have on `plan_id`, active, without overrides.
+Result<billing::Entitlements> plan_entitlements(Services& s, const OrgId& org,
+                                                const std::string& plan_id) {
+  billing::Subscription sub;
+  sub.tenant = org;
+  sub.plan_id = plan_id;
+  sub.state = billing::SubscriptionState::active;
+  return s.plan_policy->entitlements(org, sub, billing::TenantOverrides{}, s.app.clock().now());
+}
+
+// What `org` has now that `target` does not allow; empty when it fits.
+Result<std::vector<billing::Overage>> overages(Services& s, const OrgId& org,
+                                               const billing::Entitlements& target) {
+  billing::UsageCounts u;
+  auto members = s.db.memberships().count(org);
+  if (!members) return members.error();
+  auto pending = pending_invitations(s, org);
+  if (!pending) return pending.error();
+  u.seats = *members + *pending;
+  auto workspaces = s.db.workspaces().count(org);
+  if (!workspaces) return workspaces.error();
+  u.workspaces = *workspaces;
+  // Only keys created with chosen scopes store any (api_keys.cpp): those need api_key_scopes.
+  const Timestamp now = s.app.clock().now();
+  PageRequest page{.limit = PageRequest::kMaxLimit, .cursor = {}};
+  for (;;) {
+    auto batch = s.db.api_keys().list(org, page);
+    if (!batch) return batch.error();
+    for (const auto& key : batch->items)
+      if (!key.scopes.empty() && key.is_usable(now)) ++u.api_keys_with_scopes;
+    if (!batch->next_cursor) break;
+    page.cursor = *batch->next_cursor;
+  }
+  auto roles = s.db.roles().list(org);
+  if (!roles) return roles.error();
+  u.custom_roles = static_cast<std::int64_t>(roles->size());
+  for (const auto& [meter, used] :
+       {std::pair{billing::Meter::api_calls, &u.api_calls_this_period},
+        std::pair{billing::Meter::ai_tokens, &u.ai_tokens_this_period}}) {
+    // Cost 0 reads the period's counter without spending anything.
+    auto state = s.quota->decide(org.str(), billing::to_string(meter), 0);
+    if (!state) return state.error();
+    *used = state->used;
+  }
+  return billing::simulate_plan_change(u, target);
+}
+
+std::string overage_text(const std::vector<billing::Overage>& over) {
+  std::string text;
+  for (const auto& o : over) {
+    if (!text.empty()) text += "; ";
+    text += o.message;
+  }
+  return text;
+}
+
+json::array overages_json(const std::vector<billing::Overage>& over) {
+  json::array out;
+  for (const auto& o : over)
+    out.push_back(json::object{
+        {"what", o.what}, {"current", o.current}, {"allowed", o.allowed}, {"message", o.message}});
+  return out;
+}
+
+// TK_DOWNGRADE_POLICY=refuse: a plan change this server starts (checkout, the offline portal)
+// is refused while the org has more than the target plan allows, instead of leaving the org
+// over its limits. `grace` lets it through; the subscription then lists the overages.
+Result<void> check_downgrade(Services& s, const OrgId& org, const std::string& plan_id) {
+  if (s.app.config().downgrade_policy != "refuse") return ok();
+  auto target = plan_entitlements(s, org, plan_id);
+  if (!target) return target.error();
+  auto over = overages(s, org, *target);
+  if (!over) return over.error();
+  if (over->empty()) return ok();
+  return Error{Errc::plan_limit_reached,
+               "the org has more than the " + plan_id + " plan allows: " + overage_text(*over)};
+}
+
+// After the provider moved the org to another plan or status (cancel, a failed payment past its
+// grace, a portal downgrade), the server cannot refuse: it records that the org is over its
+// limits. Existing data stays; creating more of what is over the limit answers 402 until the
+// org is back within it.
+void note_over_limit(Services& s, const RequestContext& ctx, const OrgId& org) {
+  auto ent = s.entitlements->entitlements(org);
+  if (!ent) return;
+  auto over = overages(s, org, *ent);
+  if (!over || over->empty()) return;
+  s.app.logger().warn(
+      "org over its plan's limits",
+      {{"org", org.str()}, {"plan", ent->plan_id}, {"overages", overage_text(*over)}});
+  audit(s, ctx, org,
+        {.action = "billing.over_limit",
+         .target_type = "subscription",
+         .target_id = org.str(),
+         .metadata = {{"plan", ent->plan_id}, {"overages", overages_json(*over)}}});
 }
 
 void audit_effect(Services& s, const RequestContext& ctx, const TenantId& org,
@@ -148,7 +248,13 @@ Result<billing::WebhookOutcome> deliver_webhook(Services& s, const RequestContex
   if (out->disposition == billing::WebhookDisposition::applied && out->tenant) {
     // No quota call needed: the handler invalidated the org's entitlements, which moves the
     // PlanLimitSource's version, so the next metered request already sees the new plan.
-    for (const auto& effect : out->effects) audit_effect(s, ctx, *out->tenant, *out, effect);
+    bool changed = false;
+    for (const auto& effect : out->effects) {
+      audit_effect(s, ctx, *out->tenant, *out, effect);
+      changed = changed || effect.action == "billing.plan_changed" ||
+                effect.action == "billing.status_changed";
+    }
+    if (changed) note_over_limit(s, ctx, *out->tenant);
   }
   return out;
 }
@@ -170,6 +276,8 @@ Handler get_subscription(Services& s) {
     if (!sub) return sub.error();
     auto ent = s.entitlements->entitlements(org);
     if (!ent) return ent.error();
+    auto over = overages(s, org, *ent);
+    if (!over) return over.error();
     return json_response(
         http::status::ok,
         json::object{{"plan", sub->plan},
@@ -179,7 +287,8 @@ Handler get_subscription(Services& s) {
                      {"trial_end", time_json(sub->trial_end)},
                      {"entitlements", json::object{{"plan", ent->plan_id},
                                                    {"limits", limits_json(ent->limits)},
-                                                   {"features", features_json(ent->features)}}}});
+                                                   {"features", features_json(ent->features)}}},
+                     {"overages", overages_json(*over)}});
   };
 }
 
@@ -204,6 +313,7 @@ Handler create_checkout(Services& s) {
     if (sub->plan == plan->id && is_live(sub->status))
       return Error{Errc::conflict,
                    "the org is already subscribed to " + plan->id + ": use the billing portal"};
+    if (auto fits = check_downgrade(s, org, plan->id); !fits) return fits.error();
     billing::CheckoutRequest req{.tenant = org,
                                  .plan_id = plan->id,
                                  .customer_id = sub->customer_id,
@@ -506,6 +616,9 @@ Handler local_portal_action(Services& s) {
                      "invalid request body",
                      {{"plan", "has no price: cancel the subscription instead"}}};
       plan_id = std::move(**plan);
+      auto info = s.local_billing->portal_info(std::string(id));
+      if (!info) return info.error();
+      if (auto fits = check_downgrade(s, info->tenant, plan_id); !fits) return fits.error();
     }
     auto events = s.local_billing->portal_action(id, action, plan_id);
     if (!events) return events.error();

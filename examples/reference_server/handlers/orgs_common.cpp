@@ -104,4 +104,17 @@ Result<storage::Org> create_org(Services& s, const storage::User& owner, const s
   }
 }
 
+Result<std::int64_t> pending_invitations(Services& s, const OrgId& org) {
+  std::int64_t n = 0;
+  PageRequest page{.limit = PageRequest::kMaxLimit, .cursor = {}};
+  const Timestamp now = s.app.clock().now();
+  for (;;) {
+    auto batch = s.db.invitations().list_pending(org, page, now);
+    if (!batch) return batch.error();
+    n += static_cast<std::int64_t>(batch->items.size());
+    if (!batch->next_cursor) return n;
+    page.cursor = *batch->next_cursor;
+  }
+}
+
 }  // namespace tenantkit::server::handlers

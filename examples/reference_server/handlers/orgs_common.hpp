@@ -2,6 +2,7 @@
 // Shapes and steps shared by the auth and org handlers: user and org JSON, org creation.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,10 @@ Result<storage::Org> create_org(Services& services, const storage::User& owner,
 std::string normalize_email(std::string_view email);
 /// Minimal syntax: one '@' with text on both sides, a dot in the domain, no spaces or controls.
 bool plausible_email(std::string_view email) noexcept;
+
+/// Pending (unexpired, unaccepted, unrevoked) invitations of `org`: with the members, the seats
+/// in use (API.md). Errors: unavailable.
+Result<std::int64_t> pending_invitations(Services& services, const OrgId& org);
 
 /// True when `slug` is 1..63 of [a-z0-9-], not starting or ending with '-'.
 bool valid_slug(std::string_view slug) noexcept;

@@ -147,6 +147,11 @@ SCHEMAS: dict[str, Any] = {
         "current_period_end": nullable(TIME), "cancel_at_period_end": BOOL,
         "trial_end": nullable(TIME),
         "entitlements": obj({"plan": STR, "limits": ref("Limits"), "features": STRS}),
+        "overages": {"type": "array", "description": "What the org has beyond its plan's "
+                     "limits (empty while it fits).",
+                     "items": obj({"what": STR, "current": INT,
+                                   "allowed": INT, "message": STR},
+                                  ["what", "current", "allowed", "message"])},
     }, ["plan", "status"]),
     "Url": obj({"url": {"type": "string", "format": "uri"}}, ["url"]),
     "AuditEntry": obj({
@@ -610,7 +615,7 @@ route("post", "/v1/billing/checkout", op="checkout", summary="Checkout URL (bill
       tag="billing", auth="user", tenant=True,
       body=json_body(obj({"plan": STR}, ["plan"])),
       responses={"200": ok(200, ref("Url"), "The provider's checkout URL")},
-      errors=[403, 409, 422, 503])
+      errors=[402, 403, 409, 422, 503])
 route("post", "/v1/billing/portal", op="portal", summary="Customer portal URL (billing:manage)",
       tag="billing", auth="user", tenant=True,
       responses={"200": ok(200, ref("Url"), "The provider's portal URL")}, errors=[403, 409, 503])
@@ -646,7 +651,7 @@ route("post", "/v1/billing/local/portal/{id}/{action}", op="localPortalAction",
       summary="Offline provider: cancel, change_plan, payment_failed or payment_paid",
       tag="billing", auth="public", idempotent=False,
       responses={"200": ok(200, LOCAL_DONE, "Done"), "303": ok(303, None, "To the return URL")},
-      errors=[404, 409, 422])
+      errors=[402, 404, 409, 422])
 
 # -- audit, SCIM token, admin
 AUDIT_FILTERS = [

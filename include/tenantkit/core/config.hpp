@@ -66,6 +66,7 @@ struct Config {
   std::string stripe_price_enterprise;            ///< TK_STRIPE_PRICE_ENTERPRISE.
   std::string stripe_api_base = "https://api.stripe.com";  ///< TK_STRIPE_API_BASE.
   std::string plans_file;                         ///< TK_PLANS_FILE: JSON catalogue; empty → built-in.
+  std::string downgrade_policy = "refuse";        ///< TK_DOWNGRADE_POLICY: refuse | grace.
 
   // --- Mail
   std::string outbox_dir = "./var/outbox";        ///< TK_OUTBOX_DIR: one JSON file per message.
