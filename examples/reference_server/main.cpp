@@ -11,6 +11,7 @@
 
 #include "app.hpp"
 #include "backends.hpp"
+#include "maintenance.hpp"
 #include "net/server.hpp"
 #include "routes.hpp"
 #include "services.hpp"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantkit-server: %s\n", installed.error().detail.c_str());
     return 1;
   }
+  server::Maintenance maintenance(**services, app.config().audit_retention_interval);
   app.run_inline({"/health", "/metrics", "/openapi.json", "/.well-known/jwks.json", "/v1/plans"});
   auto srv = server::Server::create(app);
   if (!srv) {

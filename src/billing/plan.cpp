@@ -64,6 +64,8 @@ bool TenantOverrides::empty() const noexcept {
 
 namespace {
 
+constexpr int kMaxRetentionDays = 36500;
+
 bool valid_plan_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id)
@@ -104,6 +106,9 @@ Result<PlanCatalogue> PlanCatalogue::create(std::vector<Plan> plans) {
     if (p.id == kFreePlan) free_index = i;
     if (p.trial_days < 0 || p.trial_days > 730)
       errors.push_back({at + ".trial_days", "must be between 0 and 730"});
+    if (p.audit_retention_days &&
+        (*p.audit_retention_days < 1 || *p.audit_retention_days > kMaxRetentionDays))
+      errors.push_back({at + ".audit_retention_days", "must be between 1 and 36500"});
     for (Meter m : kAllMeters) {
       const Limit l = p.limit(m);
       if (!l.is_unlimited() && l.value() < 0)
@@ -139,6 +144,8 @@ const PlanCatalogue& PlanCatalogue::builtin() {
                   {Limit::unlimited(), Limit::unlimited(), Limit::unlimited(), Limit::unlimited()},
                   {F::audit_log, F::api_key_scopes, F::custom_roles, F::scim, F::audit_export}, 0,
                   usd(49900)));
+    plans[0].audit_retention_days = 30;   // free
+    plans[1].audit_retention_days = 365;  // pro; enterprise keeps everything
     auto r = PlanCatalogue::create(std::move(plans));
     return std::move(*r);
   }();
@@ -262,6 +269,12 @@ class Reader {
         fail(at + ".trial_days", "must be an integer between 0 and 730");
       else
         p.trial_days = static_cast<int>(trial->get_int64());
+    }
+    if (const json::value* days = o.if_contains("audit_retention_days"); days && !days->is_null()) {
+      if (!days->is_int64() || days->get_int64() < 1 || days->get_int64() > kMaxRetentionDays)
+        fail(at + ".audit_retention_days", "must be null or an integer between 1 and 36500");
+      else
+        p.audit_retention_days = static_cast<int>(days->get_int64());
     }
     if (const json::value* price = o.if_contains("price"); price && !price->is_null()) {
       const std::string path = at + ".price";

@@ -186,6 +186,8 @@ constexpr std::array kSettings = {
     [](C& c, std::string_view v) -> Result<void> { c.plans_file = std::string(v); return ok(); }},
   Setting{"TK_DOWNGRADE_POLICY", "--downgrade-policy", "refuse", "A checkout to a plan the org's usage exceeds: refuse (402) or grace (allow; the org is over its limits until it cleans up).", false,
     [](C& c, std::string_view v) { return one_of(v, {"refuse", "grace"}, c.downgrade_policy); }},
+  Setting{"TK_AUDIT_RETENTION_INTERVAL_SECONDS", "--audit-retention-interval-seconds", "3600", "How often audit entries older than the org's plan keeps them (audit_retention_days) are deleted; 0 turns it off.", false,
+    [](C& c, std::string_view v) { return parse_seconds(v, 0, 7 * 86400, c.audit_retention_interval); }},
   Setting{"TK_OUTBOX_DIR", "--outbox-dir", "./var/outbox", "Folder where the outbox mailer writes one JSON file per message.", false,
     [](C& c, std::string_view v) -> Result<void> { if (v.empty()) return invalid("must not be empty"); c.outbox_dir = std::string(v); return ok(); }},
 };

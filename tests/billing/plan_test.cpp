@@ -29,6 +29,9 @@ TEST(PlanCatalogue, BuiltinMatchesApiMd) {
   EXPECT_EQ(free->limit(Meter::ai_tokens), Limit::of(10000));
   EXPECT_TRUE(free->features.empty());
   EXPECT_FALSE(free->price.has_value());
+  EXPECT_EQ(free->audit_retention_days, 30);
+  EXPECT_EQ(c.find("pro")->audit_retention_days, 365);
+  EXPECT_EQ(c.find("enterprise")->audit_retention_days, std::nullopt);
 
   const Plan* pro = c.find("pro");
   ASSERT_NE(pro, nullptr);
@@ -60,6 +63,7 @@ TEST(PlanCatalogue, ParsesAJsonFile) {
     {"id": "free", "limits": {"api_calls": 10, "seats": 1}},
     {"id": "team", "name": "Team", "limits": {"api_calls": "unlimited", "seats": null,
      "workspaces": 7}, "features": ["scim", "audit_log"], "trial_days": 30,
+     "audit_retention_days": 90,
      "price": {"amount": "12.50", "currency": "eur", "interval": "year"},
      "price_ids": {"stripe": "price_team"}}]})");
   ASSERT_THAT(c, IsOk());
@@ -72,6 +76,8 @@ TEST(PlanCatalogue, ParsesAJsonFile) {
   EXPECT_EQ(team->limit(Meter::ai_tokens), Limit::of(0));
   EXPECT_EQ(team->features, (FeatureSet{Feature::scim, Feature::audit_log}));
   EXPECT_EQ(team->trial_days, 30);
+  EXPECT_EQ(team->audit_retention_days, 90);
+  EXPECT_EQ(c->free().audit_retention_days, std::nullopt);  // absent: kept forever
   ASSERT_TRUE(team->price.has_value());
   EXPECT_EQ(team->price->amount, (Money{1250, "EUR"}));
   EXPECT_EQ(team->price->interval, "year");
@@ -106,6 +112,12 @@ TEST(PlanCatalogue, BadFilesNameTheJsonPath) {
   expect_field_error(R"({"plans": [{"id": "free", "features": ["scim", "teleport"]}]})",
                      "plans[0].features[1]");
   expect_field_error(R"({"plans": [{"id": "free", "trial_days": -3}]})", "plans[0].trial_days");
+  expect_field_error(R"({"plans": [{"id": "free", "audit_retention_days": 0}]})",
+                     "plans[0].audit_retention_days");
+  expect_field_error(R"({"plans": [{"id": "free", "audit_retention_days": "30"}]})",
+                     "plans[0].audit_retention_days");
+  expect_field_error(R"({"plans": [{"id": "free", "audit_retention_days": 36501}]})",
+                     "plans[0].audit_retention_days");
   expect_field_error(
       R"({"plans": [{"id": "free"}, {"id": "pro", "price": {"amount": "49.999", "currency": "USD"}}]})",
       "plans[1].price.amount");

@@ -113,7 +113,10 @@ struct Plan {
   std::array<Limit, kMeterCount> limits{};  ///< Indexed by Meter.
   FeatureSet features{};                    ///< Granted features.
   int trial_days = 0;                       ///< Trial offered at checkout; 0 = none.
-  std::optional<Price> price{};             ///< nullopt = free of charge.
+  /// Audit entries older than this many days are deleted by retention (1..36500); nullopt =
+  /// kept forever.
+  std::optional<int> audit_retention_days{};
+  std::optional<Price> price{};  ///< nullopt = free of charge.
   std::map<std::string, std::string>
       price_ids{};  ///< Provider -> price id ("stripe" -> "price_…").
 
@@ -127,7 +130,8 @@ inline constexpr std::string_view kFreePlan = "free";
 /// An ordered, validated set of plans that always contains kFreePlan. Immutable; thread-safe.
 class PlanCatalogue {
  public:
-  /// Validates `plans` (non-empty, unique valid ids, one is "free", trial_days 0..730).
+  /// Validates `plans` (non-empty, unique valid ids, one is "free", trial_days 0..730,
+  /// audit_retention_days 1..36500 when set).
   /// Errors: validation_failed, with a field per problem ("plans[1].id").
   static Result<PlanCatalogue> create(std::vector<Plan> plans);
 

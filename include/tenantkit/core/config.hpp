@@ -67,6 +67,7 @@ struct Config {
   std::string stripe_api_base = "https://api.stripe.com";  ///< TK_STRIPE_API_BASE.
   std::string plans_file;                         ///< TK_PLANS_FILE: JSON catalogue; empty → built-in.
   std::string downgrade_policy = "refuse";        ///< TK_DOWNGRADE_POLICY: refuse | grace.
+  std::chrono::seconds audit_retention_interval{3600};  ///< TK_AUDIT_RETENTION_INTERVAL_SECONDS; 0 = off.
 
   // --- Mail
   std::string outbox_dir = "./var/outbox";        ///< TK_OUTBOX_DIR: one JSON file per message.

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <tenantkit/core/page.hpp>
 #include <tenantkit/core/result.hpp>
@@ -33,6 +34,10 @@ class OrgStore {
   virtual Result<void> remove(const OrgId& org) = 0;
   /// Number of orgs (admin views and benchmarks).
   virtual Result<std::int64_t> count() = 0;
+  /// Up to `limit` (1..1000) org ids greater than `after` (from the start when nullopt), in
+  /// ascending order: how maintenance jobs (audit retention) visit every org. Like count(), the
+  /// one read across tenants. Errors: validation_failed (limit), unavailable.
+  virtual Result<std::vector<OrgId>> list_ids(const std::optional<OrgId>& after, int limit) = 0;
 
  protected:
   OrgStore() = default;

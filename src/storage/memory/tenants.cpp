@@ -2,6 +2,7 @@
 // In-memory orgs, users, memberships, invitations, roles, workspaces and SCIM tokens.
 #include <algorithm>
 #include <mutex>
+#include <utility>
 
 #include "storage/memory/state.hpp"
 #include "storage/memory/stores.hpp"
@@ -115,6 +116,17 @@ class MemOrgStore final : public OrgStore {
   Result<std::int64_t> count() override {
     SharedLock lock(s_.mu);
     return static_cast<std::int64_t>(s_.orgs.size());
+  }
+
+  Result<std::vector<OrgId>> list_ids(const std::optional<OrgId>& after, int limit) override {
+    if (limit < 1 || limit > 1000)
+      return Error{Errc::validation_failed, "invalid limit", {{"limit", "must be 1..1000"}}};
+    SharedLock lock(s_.mu);
+    std::vector<OrgId> out;
+    for (auto it = after ? s_.orgs.upper_bound(*after) : s_.orgs.begin();
+         it != s_.orgs.end() && std::cmp_less(out.size(), limit); ++it)
+      out.push_back(it->first);
+    return out;
   }
 
  private:

@@ -178,6 +178,24 @@ class SqlOrgStore final : public OrgStore {
                                  });
   }
 
+  Result<std::vector<OrgId>> list_ids(const std::optional<OrgId>& after, int limit) override {
+    if (limit < 1 || limit > 1000)
+      return Error{Errc::validation_failed, "invalid limit", {{"limit", "must be 1..1000"}}};
+    // Same narrow policy as count(): org rows only, only inside this transaction.
+    return db_.run<std::vector<OrgId>>(
+        Access::read, Scope::lookup("tenantkit.admin", "count"),
+        [&](soci::session& s) -> Result<std::vector<OrgId>> {
+          std::vector<OrgId> out;
+          std::string id;
+          Query(s, "SELECT id FROM orgs WHERE id > :a ORDER BY id LIMIT :l")
+              .in(after ? after->str() : std::string())
+              .in(limit)
+              .out(id)
+              .each([&] { out.push_back(OrgId::from_trusted(id)); });
+          return out;
+        });
+  }
+
  private:
   Db& db_;
 };

@@ -5,6 +5,8 @@
 // namespace tenantkit::testing (or use conformance/all.hpp).
 #pragma once
 
+#include <algorithm>
+
 #include <tenantkit/testing/conformance/fixtures.hpp>
 
 namespace tenantkit::testing {
@@ -204,11 +206,33 @@ TYPED_TEST_P(OrgStoreConformance, ConcurrentCreatesWithOneSlugLetExactlyOneWin) 
   EXPECT_THAT(this->db().orgs().count(), IsOkAndHolds(1));
 }
 
+TYPED_TEST_P(OrgStoreConformance, ListIdsPagesThroughEveryOrgInOrder) {
+  std::vector<OrgId> made;
+  for (int i = 0; i < 5; ++i) made.push_back(this->make_tenant().org.id);
+  std::sort(made.begin(), made.end());
+  std::vector<OrgId> seen;
+  std::optional<OrgId> after;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = this->db().orgs().list_ids(after, 2);
+    ASSERT_THAT(page, IsOk());
+    EXPECT_LE(page->size(), 2u);
+    if (page->empty()) break;
+    seen.insert(seen.end(), page->begin(), page->end());
+    after = page->back();
+  }
+  EXPECT_EQ(seen, made);
+  EXPECT_THAT(this->db().orgs().list_ids(made[2], 1000),
+              IsOkAndHolds(std::vector<OrgId>{made[3], made[4]}));
+  EXPECT_THAT(this->db().orgs().list_ids(std::nullopt, 0), HasError(Errc::validation_failed));
+  EXPECT_THAT(this->db().orgs().list_ids(std::nullopt, 1001), HasError(Errc::validation_failed));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(OrgStoreConformance, CreateStoresOrgAndOwnerAtMicrosecondPrecision,
                             CreateConflictsOnTakenIdOrSlug,
                             AbsentOrgIsNotFoundAndUnknownSlugIsNullopt, UpdateReplacesNameAndSlug,
                             UpdateToAnotherOrgsSlugConflictsAndChangesNothing,
                             RemoveCascadesToEveryRecordOfTheOrgOnly,
-                            ConcurrentCreatesWithOneSlugLetExactlyOneWin);
+                            ConcurrentCreatesWithOneSlugLetExactlyOneWin,
+                            ListIdsPagesThroughEveryOrgInOrder);
 
 }  // namespace tenantkit::testing
