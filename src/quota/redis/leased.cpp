@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <climits>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -55,36 +56,47 @@ std::uint64_t key_hash(std::string_view tenant, std::string_view meter) noexcept
   return h;
 }
 
-// One tenant's meter. The key and `hash` never change after publication; the policy-derived
-// fields are rewritten only under `mu` and read with relaxed atomics on the hot path (a stale
-// read there only misstates `remaining` by the units in flight, which Outcome documents).
-struct Entry {
-  Entry(std::string_view t, std::string_view m, std::uint64_t h) : tenant(t), meter(m), hash(h) {}
+// One tenant's meter. What a decision served from the pool reads and writes sits in the first
+// cache line; the key strings and the slow path's state follow. The key and `hash` never change
+// after publication; the rest is rewritten only under `mu` (and `word` by decisions) and read
+// with relaxed atomics on the hot path (a stale read there only misstates `used` by the units in
+// flight, which Outcome documents).
+struct alignas(64) Entry {
+  Entry(std::string_view t, std::string_view m, std::uint64_t h) : hash(h), tenant(t), meter(m) {}
+
+  const std::uint64_t hash;
+  std::atomic<std::uint64_t> word{0};
+  std::atomic<std::int64_t> reset_us{0};    // end of the window the word's units belong to
+  std::atomic<std::int64_t> redis_used{0};  // Redis's count at the last lease
+  std::atomic<std::uint64_t> version{0};    // the LimitSource version `leased` was read at
+  std::atomic<std::int64_t> limit{0};       // shape of the last answer, for local Outcomes
+  std::atomic<std::int32_t> window_s{0};
+  std::atomic<std::int32_t> refill_below{-1};  // prefetch when fewer units remain; -1: never
+  std::atomic<MeterKind> kind{MeterKind::counter};
+  std::atomic<Errc> deny_code{Errc::quota_exceeded};
+  std::atomic<bool> leased{false};  // counter or fixed window with a hard limit
+  std::atomic<bool> refill_queued{false};
 
   const std::string tenant;
   const std::string meter;
-  const std::uint64_t hash;
-
+  std::atomic<std::int64_t> window_index{0};  // full index of the word's window (return_lease)
   std::mutex mu;  // slow path: policy refresh, synchronous lease, refill, return
-  std::atomic<std::uint64_t> version{0};
-  std::atomic<bool> leased{false};  // counter or fixed window with a hard limit
-  std::atomic<std::uint64_t> word{0};
-  std::atomic<std::int64_t> reset_us{0};        // end of the window the word's units belong to
-  std::atomic<std::int64_t> window_index{0};    // full index of that window (for return_lease)
-  std::atomic<std::int64_t> redis_used{0};      // Redis's count at the last lease
-  std::atomic<std::int64_t> refill_below{-1};   // prefetch when fewer units remain; -1: never
-  std::atomic<bool> refill_queued{false};
-  // The shape of the last answer, for Outcomes served locally.
-  std::atomic<std::int64_t> limit{0};
-  std::atomic<std::int64_t> window_s{0};
-  std::atomic<MeterKind> kind{MeterKind::counter};
-  std::atomic<Errc> deny_code{Errc::quota_exceeded};
 };
 
 // Open addressing; readers take no lock. A shard's table is replaced (never resized in place)
 // when it fills, and old generations stay until destruction, so a reader never sees freed memory.
+// A slot is the entry's address (64-byte aligned: its low 6 bits are dropped) below 13 bits of
+// the key's hash, so a probe past another key rarely touches that entry. 0: empty.
+constexpr int kTagShift = 51;
+constexpr std::uintptr_t kAddrMask = (std::uintptr_t{1} << kTagShift) - 1;
+static_assert(sizeof(std::uintptr_t) == 8);
+
+inline std::uintptr_t tag_of(std::uint64_t h) noexcept {
+  return static_cast<std::uintptr_t>((h >> 32) & 0x1FFF);
+}
+
 struct Slot {
-  std::atomic<Entry*> entry{nullptr};
+  std::atomic<std::uintptr_t> word{0};
 };
 
 struct Table {
@@ -145,25 +157,33 @@ struct LeasedBackend::Impl {
   Entry* find(std::uint64_t h, std::string_view tenant, std::string_view meter) const noexcept {
     const Table* t = shards[h >> (64 - kShardBits)].table.load(std::memory_order_acquire);
     if (t == nullptr) return nullptr;
+    const std::uintptr_t tag = tag_of(h);
     for (std::size_t i = h & t->mask;; i = (i + 1) & t->mask) {
-      Entry* e = t->slots[i].entry.load(std::memory_order_acquire);
-      if (e == nullptr) return nullptr;
+      const std::uintptr_t w = t->slots[i].word.load(std::memory_order_acquire);
+      if (w == 0) return nullptr;
+      if ((w >> kTagShift) != tag) continue;
+      Entry* e = reinterpret_cast<Entry*>((w & kAddrMask) << 6);
       if (e->hash == h && e->tenant == tenant && e->meter == meter) return e;
     }
   }
 
   static void insert(const Table& t, Entry* e) noexcept {
     std::size_t i = e->hash & t.mask;
-    while (t.slots[i].entry.load(std::memory_order_relaxed) != nullptr) i = (i + 1) & t.mask;
-    t.slots[i].entry.store(e, std::memory_order_release);
+    while (t.slots[i].word.load(std::memory_order_relaxed) != 0) i = (i + 1) & t.mask;
+    const std::uintptr_t addr = reinterpret_cast<std::uintptr_t>(e) >> 6;  // 64-byte aligned
+    t.slots[i].word.store((tag_of(e->hash) << kTagShift) | addr, std::memory_order_release);
   }
 
-  Entry& get_or_create(std::uint64_t h, std::string_view tenant, std::string_view meter) {
-    if (Entry* e = find(h, tenant, meter)) return *e;
+  // nullptr only when the allocator hands out an address the slots cannot hold.
+  Entry* get_or_create(std::uint64_t h, std::string_view tenant, std::string_view meter) {
+    if (Entry* e = find(h, tenant, meter)) return e;
     Shard& sh = shards[h >> (64 - kShardBits)];
     std::lock_guard lk(sh.mu);
-    if (Entry* e = find(h, tenant, meter)) return *e;
-    sh.entries.push_back(std::make_unique<Entry>(tenant, meter, h));
+    if (Entry* e = find(h, tenant, meter)) return e;
+    auto fresh = std::make_unique<Entry>(tenant, meter, h);
+    if ((reinterpret_cast<std::uintptr_t>(fresh.get()) >> (kTagShift + 6)) != 0)
+      return nullptr;  // an address beyond 57 bits: no platform we build for hands one out
+    sh.entries.push_back(std::move(fresh));
     Entry* e = sh.entries.back().get();
     const Table* t = sh.table.load(std::memory_order_relaxed);
     if (t == nullptr || sh.entries.size() * 2 > t->mask + 1) {
@@ -174,7 +194,7 @@ struct LeasedBackend::Impl {
     } else {
       insert(*t, e);
     }
-    return *e;
+    return e;
   }
 
   // ---- outcomes ----------------------------------------------------------------------------
@@ -227,7 +247,8 @@ struct LeasedBackend::Impl {
                std::int64_t spent_now) {
     const Outcome& o = lease.outcome;
     e.limit.store(o.limit, std::memory_order_relaxed);
-    e.window_s.store(o.window.count(), std::memory_order_relaxed);
+    e.window_s.store(static_cast<std::int32_t>(std::min<std::int64_t>(o.window.count(), INT32_MAX)),
+                     std::memory_order_relaxed);
     e.kind.store(o.kind, std::memory_order_relaxed);
     e.deny_code.store(o.deny_code, std::memory_order_relaxed);
     const std::int64_t fresh = lease.units - spent_now;
@@ -251,8 +272,9 @@ struct LeasedBackend::Impl {
     // Redis's count: what was spent before plus the whole lease (outcome.used leaves out its
     // unspent part beyond min_units).
     e.redis_used.store(o.used + lease.units - min_units, std::memory_order_relaxed);
-    e.refill_below.store(lease.units >= kPrefetchMinLease ? lease.units / 2 : -1,
-                         std::memory_order_relaxed);
+    e.refill_below.store(
+        lease.units >= kPrefetchMinLease ? static_cast<std::int32_t>(lease.units / 2) : -1,
+        std::memory_order_relaxed);
   }
 
   // Re-reads the policy when the LimitSource moved (under e.mu). Returns whether it is leased.
@@ -280,8 +302,8 @@ struct LeasedBackend::Impl {
     }
     Outcome o;
     if (try_spend(e, to_us(clock.now()), cost, o)) return o;
-    auto lease = redis.take_lease(e.tenant, e.meter, cost, 2 * options.processes,
-                                  options.max_lease);
+    auto lease =
+        redis.take_lease(e.tenant, e.meter, cost, 2 * options.processes, options.max_lease);
     if (!lease) {
       lk.unlock();
       // Redis unreachable: decide() applies the configured failure policy.
@@ -344,7 +366,8 @@ Result<Outcome> LeasedBackend::decide(std::string_view tenant, std::string_view 
   Entry* e = im.find(h, tenant, meter);
   if (e == nullptr) [[unlikely]] {
     if (tenant.empty()) return im.redis.decide(tenant, meter, cost);  // its validation error
-    e = &im.get_or_create(h, tenant, meter);
+    e = im.get_or_create(h, tenant, meter);
+    if (e == nullptr) return Error{Errc::unavailable, "leased quota backend: address out of range"};
   }
   if (e->version.load(std::memory_order_acquire) == im.limits.version() &&
       e->leased.load(std::memory_order_relaxed)) {
