@@ -86,5 +86,33 @@ TEST(LeasedBackend, UnusedUnitsGoBackToRedis) {
   EXPECT_EQ(after->used, 1);
 }
 
+// A pool drained below half of its lease is refilled in the background; return_leases() waits for
+// a refill in flight, returns every unit, and no refill leases again after it, so Redis counts
+// exactly the allowed decisions.
+TEST(LeasedBackend, BackgroundRefillsAreReturnedToo) {
+  const char* url = std::getenv("TK_TEST_REDIS_URL");
+  if (url == nullptr || *url == '\0') GTEST_SKIP() << "TK_TEST_REDIS_URL is not set";
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::counter(100'000));
+  const std::string prefix = "tkl:" + std::to_string(std::random_device{}()) + ":";
+  auto r = open_backend({.url = url, .key_prefix = prefix}, limits);
+  ASSERT_THAT(r, IsOk());
+  LeasedBackend leased(**r, limits, coarse_clock(), LeaseOptions{.max_lease = 1000});
+  for (int round = 0; round < 3; ++round) {
+    for (int n = 0; n < 700; ++n) {
+      auto o = leased.decide("t1", "api_calls", 1);
+      ASSERT_THAT(o, IsOk());
+      ASSERT_TRUE(o->allowed());
+    }
+    auto counted = (*r)->decide("t1", "api_calls", 0);
+    ASSERT_THAT(counted, IsOk());
+    EXPECT_GE(counted->used, 700 * (round + 1));  // leased units are counted at once
+    ASSERT_THAT(leased.return_leases(), IsOk());
+    auto after = (*r)->decide("t1", "api_calls", 0);
+    ASSERT_THAT(after, IsOk());
+    EXPECT_EQ(after->used, 700 * (round + 1));
+  }
+}
+
 }  // namespace
 }  // namespace tenantkit::quota::redis
