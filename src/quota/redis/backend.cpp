@@ -207,7 +207,7 @@ Outcome make_outcome(const Resolved& r, const Reply& rep) {
 
 enum class Io { ok, noscript, broken, refused };
 
-// The reply of an op-B call for `n` decisions: 6 numbers each (nullptr when malformed).
+// Checks the reply of an op-B call for `n` decisions: 6 integers each.
 Io check_batch_reply(redisReply* r, std::size_t n) {
   if (r == nullptr) return Io::broken;
   if (r->type == REDIS_REPLY_ERROR) {

@@ -19,10 +19,12 @@ const std::string_view kScript = R"lua(
 local op = ARGV[1]
 local out, resume, now, n = {}, nil, 0, 0
 if op == 'B' then
+  -- Locals, not globals, inside the loop (plain values: no closure is made).
+  local call, tonum, floor, max, fmt = redis.call, tonumber, math.floor, math.max, string.format
   -- Counter decisions: ARGV 2 now, 3 count, then 7 per decision (kind, limit, window, cost,
   -- soft, anchor, meter); KEYS[i] is decision i's counter key. Reply: 6 numbers per decision,
   -- those of op d.
-  now, n = tonumber(ARGV[2]), tonumber(ARGV[3])
+  now, n = tonum(ARGV[2]), tonum(ARGV[3])
   local cache, order = {}, {}
   for i = 1, n do
     local j = 4 + (i - 1) * 7
@@ -30,19 +32,19 @@ if op == 'B' then
     local key = KEYS[i]
     local s = cache[key]
     if not s then
-      local st = redis.call('HMGET', key, 'a', 'k', 'u', 'x')
-      if st[4] and tonumber(st[4]) <= now then resume = i break end
-      local a, win = tonumber(ARGV[j + 5]), tonumber(ARGV[j + 2])
-      if a < 0 then a = tonumber(st[1]) or now end
-      local w = math.floor(math.max(0, now - a) / win)
+      local st = call('HMGET', key, 'a', 'k', 'u', 'x')
+      if st[4] and tonum(st[4]) <= now then resume = i break end
+      local a, win = tonum(ARGV[j + 5]), tonum(ARGV[j + 2])
+      if a < 0 then a = tonum(st[1]) or now end
+      local w = floor(max(0, now - a) / win)
       local used = 0
-      if tonumber(st[2]) == w then used = tonumber(st[3]) or 0 end
+      if tonum(st[2]) == w then used = tonum(st[3]) or 0 end
       -- {anchor, window index, used, added by this call, new window, reset}
       s = {a, w, used, 0, used == 0, a + (w + 1) * win}
       cache[key] = s
       order[#order + 1] = key
     end
-    local limit, c, soft = tonumber(ARGV[j + 1]), tonumber(ARGV[j + 3]), ARGV[j + 4] == '1'
+    local limit, c, soft = tonum(ARGV[j + 1]), tonum(ARGV[j + 3]), ARGV[j + 4] == '1'
     local used, reset, b = s[3], s[6], (i - 1) * 6
     local ok, over, retry = 1, 0, 0
     if c == 0 then
@@ -58,16 +60,16 @@ if op == 'B' then
     out[b + 1], out[b + 2], out[b + 3], out[b + 4], out[b + 5], out[b + 6] =
       ok, used, reset, retry, over, s[2]
   end
-  for _, k in ipairs(order) do
+  for q = 1, #order do
+    local k = order[q]
     local s = cache[k]
     if s[4] ~= 0 then
       if s[5] then
         -- A new window (or counter): one write of the whole state, and the key's expiry.
-        redis.call('HSET', k, 'a', string.format('%.0f', s[1]), 'k', string.format('%.0f', s[2]),
-          'u', string.format('%.0f', s[3]))
-        redis.call('PEXPIRE', k, string.format('%.0f', math.ceil((s[6] - now) / 1000) + 60000))
+        call('HSET', k, 'a', fmt('%.0f', s[1]), 'k', fmt('%.0f', s[2]), 'u', fmt('%.0f', s[3]))
+        call('PEXPIRE', k, fmt('%.0f', math.ceil((s[6] - now) / 1000) + 60000))
       else
-        redis.call('HINCRBY', k, 'u', string.format('%.0f', s[4]))
+        call('HINCRBY', k, 'u', fmt('%.0f', s[4]))
       end
     end
   end
