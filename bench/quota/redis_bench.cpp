@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // W3, W4, W5/seq/redis and W5/c64/redis (quota-workload.md) on RedisBackend against the Redis of
 // TK_TEST_REDIS_URL (bench/quota/suite.sh starts a private one). FLUSHDB before every pass and
-// around the warm-up (the first 20,000 decisions in the workload's own mode). W4 and W5/c64 keep
-// 64 decisions in flight on one connection (decide_many). items_per_second = decisions/s.
+// around the warm-up (the first 20,000 decisions in the workload's own mode). W3 and W5/seq call
+// decide() and wait for each answer. W4 and W5/c64 keep exactly 64 decisions issued and not yet
+// answered on one connection (decide_many, window 64): the decisions issued together share one
+// script call of up to RedisOptions::batch_size (32), so two calls are in flight and each answer
+// issues the next 32 decisions. items_per_second = decisions/s.
 #include <barrier>
 #include <chrono>
 #include <cstdint>

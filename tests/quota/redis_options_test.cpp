@@ -28,6 +28,22 @@ TEST(RedisOptions, RejectsBadOptionsNamingThem) {
               HasError(Errc::validation_failed));
   EXPECT_THAT(open_backend({.url = "redis://127.0.0.1:1/0", .key_prefix = "a{b}"}, limits),
               HasError(Errc::validation_failed));
+  for (std::size_t batch : {std::size_t{0}, std::size_t{1025}}) {
+    auto b = open_backend({.url = "redis://127.0.0.1:1/0", .batch_size = batch}, limits);
+    ASSERT_THAT(b, HasError(Errc::validation_failed));
+    EXPECT_NE(b.error().detail.find("batch_size"), std::string::npos);
+  }
+}
+
+TEST(RedisOptions, ClusterSlotIsRedisKeyHashSlotOfTheTenant) {
+  // Values of CLUSTER KEYSLOT (the CRC16 check value of "123456789" is 0x31C3).
+  EXPECT_EQ(cluster_slot("123456789"), 0x31C3);
+  EXPECT_EQ(cluster_slot("foo"), 12182);
+  EXPECT_EQ(cluster_slot("somekey"), 11058);
+  EXPECT_EQ(cluster_slot("hash_tag"), 2515);
+  EXPECT_EQ(cluster_slot("t0"), cluster_slot("t0"));
+  EXPECT_NE(cluster_slot("t0"), cluster_slot("t1"));
+  EXPECT_LT(cluster_slot("t4711"), 16384);
 }
 
 TEST(RedisOptions, NothingListeningIsUnavailableQuickly) {

@@ -3,6 +3,7 @@
 // middle of a run and restarts: fail-closed answers unavailable, fail-open allows and adds its
 // local count once Redis is back, neither hangs. Also decide_many's pipelined exactness.
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -173,6 +174,38 @@ TEST_F(RedisOutage, PipelinedDecisionsAreExactAndSurviveAnOutage) {
   q->decide_many(std::span(reqs).first(200), out, 64);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
   for (const auto& r : out) EXPECT_THAT(r, HasError(Errc::unavailable));
+}
+
+// Redis's own count of EVALSHA calls (this private server serves only this test).
+long evalsha_calls(const std::string& url) {
+  const std::string cmd = "redis-cli -u " + url + " INFO commandstats";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  std::string text;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) text += buf;
+  ::pclose(p);
+  const auto at = text.find("cmdstat_evalsha:calls=");
+  if (at == std::string::npos) return 0;
+  return std::atol(text.c_str() + at + 22);
+}
+
+TEST_F(RedisOutage, DecisionsIssuedTogetherShareOneScriptCall) {
+  limits_.set_default("requests", Policy::fixed_window(1000, 3600s));
+  std::vector<std::string> keys;
+  for (int i = 0; i < 100; ++i) keys.push_back("t" + std::to_string(i));
+  std::vector<Request> reqs;
+  for (int i = 0; i < 6400; ++i) reqs.push_back({keys[(i * 37) % 100], "requests", 1});
+  auto q = open(FailurePolicy::fail_closed);
+  ASSERT_NE(q, nullptr);
+  const long before = evalsha_calls(redis_.url());
+  std::size_t allowed = 0;
+  q->decide_many(
+      reqs, [&](std::size_t, const Result<Outcome>& r) { allowed += r && r->allowed() ? 1 : 0; },
+      64);
+  EXPECT_EQ(allowed, reqs.size());
+  // 64 in flight, 32 per call: 6400 / 32 calls (the window never holds more than 64).
+  EXPECT_EQ(evalsha_calls(redis_.url()) - before, 200);
 }
 
 TEST_F(RedisOutage, ScriptIsReloadedAfterScriptFlush) {

@@ -18,6 +18,9 @@
 
 #include "endpoint.hpp"
 #include "script.hpp"
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 namespace tenantkit::quota::redis {
 
@@ -42,10 +45,6 @@ struct ContextDeleter {
   }
 };
 
-struct Conn {
-  std::unique_ptr<redisContext, ContextDeleter> ctx;
-};
-
 std::int64_t to_us(Timestamp t) noexcept {
   return t.time_since_epoch().count();
 }
@@ -67,7 +66,7 @@ char kind_code(MeterKind k) noexcept {
 // script.hpp). argv points into this object, so it is neither copied nor moved.
 struct Call {
   static constexpr std::size_t kArgs = 19;
-  std::string sha, key, res, rexp, rid, prefix, meter;
+  std::string key, res, rexp, rid, prefix, meter;
   std::array<std::array<char, 24>, 7> nums{};
   std::array<const char*, kArgs> argv{};
   std::array<std::size_t, kArgs> len{};
@@ -94,6 +93,88 @@ struct Call {
 struct Resolved {
   Policy policy;
   std::int64_t limit = 0;
+};
+
+// One op-B script call (script.hpp): EVALSHA sha N key1..keyN B now N, then per decision kind,
+// limit, window, cost, soft, anchor, meter. Kept per connection and reused, so that decisions
+// allocate nothing once the buffers have grown.
+class Batch {
+ public:
+  void clear() {
+    arena_.clear();
+    keys_.clear();
+    args_.clear();
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
+
+  void add(std::string_view prefix, std::string_view tenant, std::string_view meter,
+           const Resolved& r, std::int64_t cost) {
+    const std::size_t off = arena_.size();
+    arena_.append(prefix).append("{").append(tenant).append("}:").append(meter);
+    keys_.push_back(Arg{nullptr, off, arena_.size() - off});
+    args_.push_back(literal(kind_literal(r.policy.kind)));
+    args_.push_back(number(r.limit));
+    args_.push_back(number(
+        r.policy.kind == MeterKind::gauge ? 1'000'000 : r.policy.window.count() * 1'000'000));
+    args_.push_back(number(cost));
+    args_.push_back(literal(r.policy.enforcement == Enforcement::soft ? "1" : "0"));
+    args_.push_back(number(r.policy.anchor ? to_us(*r.policy.anchor) : -1));
+    args_.push_back(Arg{meter.data(), 0, meter.size()});
+  }
+
+  // Lays out argv for the decisions added so far; valid until the next add() or clear().
+  int finish(std::string_view sha, std::int64_t now_us) {
+    const Arg n = number(static_cast<std::int64_t>(keys_.size()));
+    const Arg now = number(now_us);
+    argv_.clear();
+    len_.clear();
+    push(literal("EVALSHA"));
+    push(Arg{sha.data(), 0, sha.size()});
+    push(n);
+    for (const Arg& k : keys_) push(k);
+    push(literal("B"));
+    push(now);
+    push(n);
+    for (const Arg& a : args_) push(a);
+    return static_cast<int>(argv_.size());
+  }
+  const char** argv() noexcept { return argv_.data(); }
+  std::size_t* len() noexcept { return len_.data(); }
+
+ private:
+  struct Arg {
+    const char* ptr;  // nullptr: arena_ from off
+    std::size_t off;
+    std::size_t len;
+  };
+  static Arg literal(std::string_view v) { return Arg{v.data(), 0, v.size()}; }
+  static std::string_view kind_literal(MeterKind k) {
+    const char c = kind_code(k);
+    return c == 'g' ? "g" : c == 'b' ? "b" : "c";
+  }
+  Arg number(std::int64_t v) {
+    std::array<char, 24> buf{};
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    const std::size_t off = arena_.size();
+    arena_.append(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
+    return Arg{nullptr, off, arena_.size() - off};
+  }
+  void push(const Arg& a) {
+    argv_.push_back(a.ptr != nullptr ? a.ptr : arena_.data() + a.off);
+    len_.push_back(a.len);
+  }
+
+  std::string arena_;
+  std::vector<Arg> keys_, args_;
+  std::vector<const char*> argv_;
+  std::vector<std::size_t> len_;
+};
+
+struct Conn {
+  std::unique_ptr<redisContext, ContextDeleter> ctx;
+  std::string sha;  // of the script, once loaded on this connection
+  Call call;
+  Batch batch;
 };
 
 // The script's reply: {allowed, used, reset, retry, overage, id}, or {-1} / {-2}.
@@ -126,6 +207,26 @@ Outcome make_outcome(const Resolved& r, const Reply& rep) {
 
 enum class Io { ok, noscript, broken, refused };
 
+// Checks the reply of an op-B call for `n` decisions: 6 integers each.
+Io check_batch_reply(redisReply* r, std::size_t n) {
+  if (r == nullptr) return Io::broken;
+  if (r->type == REDIS_REPLY_ERROR) {
+    if (std::string_view(r->str, r->len).substr(0, 8) == "NOSCRIPT") return Io::noscript;
+    return Io::refused;
+  }
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 6 * n) return Io::refused;
+  for (std::size_t i = 0; i < r->elements; ++i)
+    if (r->element[i]->type != REDIS_REPLY_INTEGER) return Io::refused;
+  return Io::ok;
+}
+
+Reply batch_item(const redisReply* r, std::size_t i) {
+  Reply rep;
+  rep.n = 6;
+  for (std::size_t k = 0; k < 6; ++k) rep.v[k] = r->element[6 * i + k]->integer;
+  return rep;
+}
+
 Io parse_reply(redisReply* r, Reply& out) {
   if (r == nullptr) return Io::broken;
   if (r->type == REDIS_REPLY_ERROR) {
@@ -157,9 +258,6 @@ struct RedisBackend::Impl {
   std::vector<std::unique_ptr<Conn>> idle;
   std::size_t out = 0;  // connections checked out
   std::atomic<std::int64_t> down_until{0};
-
-  std::mutex sha_mu;
-  std::string sha;
 
   struct Pending {
     std::string tenant;
@@ -216,6 +314,10 @@ struct RedisBackend::Impl {
     }
     redisSetTimeout(c.ctx.get(), to_timeval(options.command_timeout));
     redisEnableKeepAlive(c.ctx.get());
+    // One small write per decision: never let Nagle hold it back (hiredis sets it too, but
+    // that is an implementation detail of its connect).
+    const int one = 1;
+    setsockopt(c.ctx->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (endpoint.db != 0) {
       ReplyPtr r(static_cast<redisReply*>(redisCommand(c.ctx.get(), "SELECT %d", endpoint.db)));
       if (!r || r->type == REDIS_REPLY_ERROR) {
@@ -240,14 +342,8 @@ struct RedisBackend::Impl {
     if (!r) return Error{Errc::unavailable, "redis SCRIPT LOAD failed"};
     if (r->type != REDIS_REPLY_STRING)
       return Error{Errc::unavailable, "redis refused the quota script"};
-    std::lock_guard lk(sha_mu);
-    sha.assign(r->str, r->len);
+    c.sha.assign(r->str, r->len);
     return ok();
-  }
-
-  std::string current_sha() {
-    std::lock_guard lk(sha_mu);
-    return sha;
   }
 
   // ---- calls ---------------------------------------------------------------------------
@@ -265,10 +361,9 @@ struct RedisBackend::Impl {
     return Resolved{*p, std::min<std::int64_t>(p->limit, kUnlimited)};
   }
 
-  void build(Call& call, char op, std::string_view tenant, std::string_view meter,
-             const Resolved& r, std::int64_t now_us, std::int64_t cost, std::int64_t arg,
-             std::int64_t extra = 0) {
-    call.sha = current_sha();
+  void build(Call& call, std::string_view sha, char op, std::string_view tenant,
+             std::string_view meter, const Resolved& r, std::int64_t now_us, std::int64_t cost,
+             std::int64_t arg, std::int64_t extra = 0) {
     call.prefix.clear();
     call.prefix.append(options.key_prefix).append("{").append(tenant).append("}:");
     call.key.assign(call.prefix).append(meter);
@@ -280,7 +375,7 @@ struct RedisBackend::Impl {
     call.kind = kind_code(r.policy.kind);
     call.soft = r.policy.enforcement == Enforcement::soft ? '1' : '0';
     call.set(0, "EVALSHA");
-    call.set(1, call.sha);
+    call.set(1, sha);
     call.set(2, "4");
     call.set(3, call.key);
     call.set(4, call.res);
@@ -301,18 +396,20 @@ struct RedisBackend::Impl {
     call.set_num(6, 18, extra);
   }
 
-  // One blocking call, reloading the script once on NOSCRIPT.
-  Io run(Conn& c, Call& call, Reply& reply) {
+  // One blocking call, reloading the script once on NOSCRIPT (argv[1] is the SHA).
+  Io run(Conn& c, int argc, const char** argv, std::size_t* len, Reply& reply) {
     for (int attempt = 0; attempt < 2; ++attempt) {
-      ReplyPtr r(static_cast<redisReply*>(redisCommandArgv(
-          c.ctx.get(), static_cast<int>(Call::kArgs), call.argv.data(), call.len.data())));
+      ReplyPtr r(static_cast<redisReply*>(redisCommandArgv(c.ctx.get(), argc, argv, len)));
       const Io io = parse_reply(r.get(), reply);
       if (io != Io::noscript) return io;
       if (!load_script(c)) return Io::broken;
-      call.sha = current_sha();
-      call.set(1, call.sha);
+      argv[1] = c.sha.data();
+      len[1] = c.sha.size();
     }
     return Io::refused;
+  }
+  Io run(Conn& c, Call& call, Reply& reply) {
+    return run(c, static_cast<int>(Call::kArgs), call.argv.data(), call.len.data(), reply);
   }
 
   // ---- failure policy --------------------------------------------------------------------
@@ -346,11 +443,10 @@ struct RedisBackend::Impl {
     }
     const std::int64_t now_us = to_us(clock.now());
     for (auto it = todo.begin(); it != todo.end();) {
-      Call call;
-      build(call, 'a', it->second.tenant, it->second.meter, it->second.resolved, now_us,
+      build(c.call, c.sha, 'a', it->second.tenant, it->second.meter, it->second.resolved, now_us,
             it->second.delta, 0);
       Reply rep;
-      if (run(c, call, rep) != Io::ok) break;
+      if (run(c, c.call, rep) != Io::ok) break;
       it = todo.erase(it);
     }
     if (!todo.empty()) {
@@ -373,10 +469,20 @@ struct RedisBackend::Impl {
       ~Return() { impl->checkin(std::move(c)); }
     } give_back{this, conn};
     if (auto ok_ = ensure_connected(*conn); !ok_) return ok_.error();
-    Call c;
-    build(c, op, tenant, meter, r, to_us(clock.now()), cost, arg, extra);
     Reply rep;
-    switch (run(*conn, c, rep)) {
+    Io io = Io::ok;
+    if (op == 'd' && kind_code(r.policy.kind) == 'c') {
+      // The script's lean path: a batch of one counter decision.
+      Batch& b = conn->batch;
+      b.clear();
+      b.add(options.key_prefix, tenant, meter, r, cost);
+      const int argc = b.finish(conn->sha, to_us(clock.now()));
+      io = run(*conn, argc, b.argv(), b.len(), rep);
+    } else {
+      build(conn->call, conn->sha, op, tenant, meter, r, to_us(clock.now()), cost, arg, extra);
+      io = run(*conn, conn->call, rep);
+    }
+    switch (io) {
       case Io::ok:
         return rep;
       case Io::refused:
@@ -523,13 +629,17 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
                                std::size_t window) {
   Impl& im = *impl_;
   window = std::clamp<std::size_t>(window, 1, 1024);
+  const std::size_t per_call = im.options.batch_size;
   struct Slot {
     std::size_t index = 0;
     Resolved resolved;
+    std::uint16_t slot = 0;
   };
   std::vector<std::size_t> retry;  // NOSCRIPT inside the pipeline: rerun alone afterwards
   {
-    std::deque<Slot> inflight;
+    std::deque<Slot> inflight;      // issued, unanswered decisions, in command order
+    std::deque<std::size_t> calls;  // decisions per script call in flight, in order
+    std::vector<Slot> round;        // decisions issued together, before grouping into calls
     auto conn = im.checkout();
     struct Return {
       Impl* impl;
@@ -543,31 +653,62 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
     auto fail = [&](std::size_t i, const Resolved& r) {
       sink(i, im.unavailable(requests[i].tenant, requests[i].meter, r, requests[i].cost, *failure));
     };
+    // Appends one script call for round[from, to).
+    auto send = [&](std::size_t from, std::size_t to) {
+      Batch& b = conn->batch;
+      b.clear();
+      for (std::size_t k = from; k < to; ++k) {
+        const Request& q = requests[round[k].index];
+        b.add(im.options.key_prefix, q.tenant, q.meter, round[k].resolved, q.cost);
+      }
+      const int argc = b.finish(conn->sha, to_us(im.clock.now()));
+      if (redisAppendCommandArgv(conn->ctx.get(), argc, b.argv(), b.len()) != REDIS_OK) {
+        failure = Error{Errc::unavailable, "redis pipeline write failed"};
+        // The rest of the round fails with the decisions in flight.
+        for (std::size_t k = from; k < round.size(); ++k) inflight.push_back(std::move(round[k]));
+        return;
+      }
+      for (std::size_t k = from; k < to; ++k) inflight.push_back(std::move(round[k]));
+      calls.push_back(to - from);
+    };
 
     std::size_t next = 0;
-    Call call;
     while (next < requests.size() || !inflight.empty()) {
+      // Issue as many decisions as the window has room for, coalesced into script calls.
       while (!failure && inflight.size() < window && next < requests.size()) {
-        const Request& q = requests[next];
-        if (q.cost < 0) {
-          sink(next++, Error{Errc::validation_failed, "cost must not be negative"});
-          continue;
+        const std::size_t room = std::min(window - inflight.size(), per_call);
+        round.clear();
+        while (round.size() < room && next < requests.size()) {
+          const Request& q = requests[next];
+          if (q.cost < 0) {
+            sink(next++, Error{Errc::validation_failed, "cost must not be negative"});
+            continue;
+          }
+          auto r = im.resolve(q.tenant, q.meter);
+          if (!r) {
+            sink(next++, r.error());
+            continue;
+          }
+          const std::uint16_t slot = im.options.cluster ? cluster_slot(q.tenant) : 0;
+          round.push_back(Slot{next++, std::move(*r), slot});
         }
-        auto r = im.resolve(q.tenant, q.meter);
-        if (!r) {
-          sink(next++, r.error());
-          continue;
+        if (round.empty()) break;
+        if (!im.options.cluster) {
+          send(0, round.size());
+        } else {
+          // One call per slot; a tenant's decisions keep their order (stable).
+          std::stable_sort(round.begin(), round.end(),
+                           [](const Slot& a, const Slot& b) { return a.slot < b.slot; });
+          for (std::size_t from = 0; from < round.size() && !failure;) {
+            std::size_t to = from + 1;
+            while (to < round.size() && round[to].slot == round[from].slot) ++to;
+            send(from, to);
+            from = to;
+          }
         }
-        im.build(call, 'd', q.tenant, q.meter, *r, to_us(im.clock.now()), q.cost, 0);
-        if (redisAppendCommandArgv(conn->ctx.get(), static_cast<int>(Call::kArgs), call.argv.data(),
-                                   call.len.data()) != REDIS_OK) {
-          failure = Error{Errc::unavailable, "redis pipeline write failed"};
-          break;
-        }
-        inflight.push_back(Slot{next++, std::move(*r)});
       }
       if (failure) {
-        for (auto& s : inflight) fail(s.index, s.resolved);
+        for (auto& sl : inflight) fail(sl.index, sl.resolved);
         inflight.clear();
         while (next < requests.size()) {
           auto r = im.resolve(requests[next].tenant, requests[next].meter);
@@ -596,21 +737,25 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         continue;
       }
       ReplyPtr reply(static_cast<redisReply*>(raw));
-      Slot s = std::move(inflight.front());
-      inflight.pop_front();
-      Reply rep;
-      switch (parse_reply(reply.get(), rep)) {
-        case Io::ok:
-          sink(s.index, make_outcome(s.resolved, rep));
-          break;
-        case Io::noscript:
-          retry.push_back(s.index);
-          break;
-        case Io::refused:
-        case Io::broken:
-        default:
-          sink(s.index, Error{Errc::internal, "redis rejected the quota script call"});
-          break;
+      const std::size_t n = calls.front();
+      calls.pop_front();
+      const Io io = check_batch_reply(reply.get(), n);
+      for (std::size_t k = 0; k < n; ++k) {
+        Slot sl = std::move(inflight.front());
+        inflight.pop_front();
+        switch (io) {
+          case Io::ok:
+            sink(sl.index, make_outcome(sl.resolved, batch_item(reply.get(), k)));
+            break;
+          case Io::noscript:
+            retry.push_back(sl.index);
+            break;
+          case Io::refused:
+          case Io::broken:
+          default:
+            sink(sl.index, Error{Errc::internal, "redis rejected the quota script call"});
+            break;
+        }
       }
     }
     if (failure) {
@@ -620,6 +765,17 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
   }
   for (std::size_t i : retry)
     sink(i, decide(requests[i].tenant, requests[i].meter, requests[i].cost));
+}
+
+std::uint16_t cluster_slot(std::string_view tenant) noexcept {
+  // CRC16-CCITT (XModem), as Redis Cluster's keyHashSlot.
+  std::uint16_t crc = 0;
+  for (const char ch : tenant) {
+    crc = static_cast<std::uint16_t>(crc ^ (static_cast<std::uint8_t>(ch) << 8));
+    for (int bit = 0; bit < 8; ++bit)
+      crc = static_cast<std::uint16_t>((crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1);
+  }
+  return static_cast<std::uint16_t>(crc & 0x3FFF);
 }
 
 Result<void> RedisBackend::ping() {
@@ -675,6 +831,8 @@ Result<std::unique_ptr<RedisBackend>> open_backend(const RedisOptions& options,
     return Error{Errc::validation_failed, "command_timeout: must be 1 ms..60 s"};
   if (options.retry_backoff.count() < 0)
     return Error{Errc::validation_failed, "retry_backoff: must not be negative"};
+  if (options.batch_size < 1 || options.batch_size > 1024)
+    return Error{Errc::validation_failed, "batch_size: must be 1..1024"};
   if (options.key_prefix.find_first_of("{}") != std::string::npos)
     return Error{Errc::validation_failed, "key_prefix: must hold no { or }"};
   auto impl = std::make_unique<RedisBackend::Impl>(options, std::move(*ep), limits, clock);

@@ -14,6 +14,10 @@ namespace tenantkit::quota::redis::detail {
 /// 11 reservation id, ttl (us), lease divisor or window index, 12 largest lease.
 /// Reply: {allowed, used, reset (us), retry (us), overage, id or window[, granted]};
 /// {-1} not found; {-2} gone.
+/// Op B (decisions, the lean path for counters): KEYS: decision i's counter key; ARGV: 1 'B',
+/// 2 now (us), 3 count N, then 7 per decision: kind, limit, window (us), cost, soft, anchor
+/// (us, -1), meter. All keys must share one Cluster slot unless the server is not a cluster.
+/// Reply: 6 numbers per decision, as op d's first six.
 extern const std::string_view kScript;
 
 }  // namespace tenantkit::quota::redis::detail

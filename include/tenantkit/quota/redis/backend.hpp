@@ -3,8 +3,10 @@
 // tenantkit::redis, hiredis). One round trip per decision: one Lua script, loaded once per
 // connection and called with EVALSHA (reloaded on NOSCRIPT). A tenant's keys carry its hash tag
 // (`tk:q:{t42}:api_calls`), so they share one Redis Cluster slot. decide_many() keeps a window of
-// commands in flight on one connection. Safe for concurrent use (a connection pool); calls block
-// for at most the command timeout, so never call them on an I/O thread.
+// decisions in flight on one connection and coalesces the decisions issued together into one
+// script call (per Cluster slot when RedisOptions::cluster is set). Safe for concurrent use (a
+// connection pool); calls block for at most the command timeout, so never call them on an I/O
+// thread.
 #pragma once
 
 #include <chrono>
@@ -44,7 +46,19 @@ struct RedisOptions {
   FailurePolicy on_unavailable = FailurePolicy::fail_closed;
   /// Key prefix before the hash tag. Default "tk:q:".
   std::string key_prefix = "tk:q:";
+  /// Whether the server is a Redis Cluster node (or a proxy in front of one). A script call may
+  /// only touch keys of one slot there, so decide_many() then coalesces only decisions whose
+  /// tenants share a slot (cluster_slot()). Default false: a plain `redis://` server, where one
+  /// call may carry decisions of any tenants. The backend does not follow MOVED redirects.
+  bool cluster = false;
+  /// Most decisions decide_many() coalesces into one script call (1: one EVALSHA per decision).
+  /// Default 32. Valid: 1..1024.
+  std::size_t batch_size = 32;
 };
+
+/// The Redis Cluster slot of every key of `tenant` (CRC16 of the hash tag, the tenant id, mod
+/// 16384).
+[[nodiscard]] std::uint16_t cluster_slot(std::string_view tenant) noexcept;
 
 /// One decision of a batch (decide_many).
 struct Request {
@@ -72,13 +86,17 @@ class RedisBackend final : public QuotaBackend {
   Result<Outcome> commit(const Reservation& reservation, std::int64_t actual) override;
   Result<void> release(const Reservation& reservation) override;
 
-  /// Decides `requests` in order on one connection with up to `window` commands in flight
-  /// (pipelining), writing out[i] for requests[i]. `out` must be at least as long. Each result
-  /// is what decide() would answer. Valid window: 1..1024.
+  /// Decides `requests` in order on one connection with up to `window` decisions issued and not
+  /// yet answered (a closed loop: each answer lets the next decisions go). The decisions issued
+  /// together go in one script call of up to RedisOptions::batch_size decisions (one per slot
+  /// with RedisOptions::cluster), several calls pipelined. Writes out[i] for requests[i]; `out`
+  /// must be at least as long. Each result is what decide() would answer, and the decisions of
+  /// one tenant meet Redis in request order. Valid window: 1..1024 (clamped).
   void decide_many(std::span<const Request> requests, std::span<Result<Outcome>> out,
                    std::size_t window = 64);
 
-  /// Receives decide_many()'s results in request order: (index, result).
+  /// Receives decide_many()'s results as they arrive (not always in request order): (index,
+  /// result).
   using Sink = std::function<void(std::size_t, const Result<Outcome>&)>;
   /// As above, handing each result to `sink` instead of storing it (for long batches).
   void decide_many(std::span<const Request> requests, const Sink& sink, std::size_t window = 64);

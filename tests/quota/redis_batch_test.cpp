@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// decide_many()'s coalesced script calls (TK_TEST_REDIS_URL; skipped only when it is unset):
+// every result equals what one decide() at a time answers on a twin backend, for counters,
+// fixed windows, token buckets, gauges and soft limits mixed in one call, with and without
+// cluster grouping and for several batch sizes; expired reservations inside a batch; and W5's
+// exactness on many tenants.
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tenantkit/quota/redis/backend.hpp>
+#include <tenantkit/testing/matchers.hpp>
+
+namespace tenantkit::quota::redis {
+namespace {
+
+using testing::HasError;
+using testing::IsOk;
+using namespace std::chrono_literals;
+
+std::string fresh_prefix() {
+  static int counter = 0;
+  return "tkb:" + std::to_string(std::random_device{}()) + ":" + std::to_string(counter++) + ":";
+}
+
+class RedisBatch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("TK_TEST_REDIS_URL");
+    if (url == nullptr || *url == '\0') GTEST_SKIP() << "TK_TEST_REDIS_URL is not set";
+    url_ = url;
+    limits_.set_default("api_calls", Policy::counter(40));
+    limits_.set_default("requests", Policy::fixed_window(25, 60s));
+    limits_.set_default("burst", Policy::token_bucket(10, 10s));
+    limits_.set_default("seats", Policy::gauge(3));
+    Policy soft = Policy::counter(5);
+    soft.enforcement = Enforcement::soft;
+    limits_.set_default("tokens", soft);
+  }
+
+  std::unique_ptr<RedisBackend> open(bool cluster = false, std::size_t batch = 32) {
+    auto r = open_backend(
+        {.url = url_, .key_prefix = fresh_prefix(), .cluster = cluster, .batch_size = batch},
+        limits_, clock_);
+    EXPECT_THAT(r, IsOk());
+    return r ? std::move(*r) : nullptr;
+  }
+
+  std::string url_;
+  InMemoryLimitSource limits_;
+  ManualClock clock_;
+};
+
+TEST_F(RedisBatch, MixedKindsAnswerAsOneDecisionAtATime) {
+  const std::vector<std::string> tenants = {"t0", "t1", "t2", "acme", "t4"};
+  const std::vector<std::string> meters = {"api_calls", "requests", "burst", "seats", "tokens"};
+  std::mt19937 rng(7);
+  std::vector<Request> reqs;
+  for (int i = 0; i < 600; ++i)
+    reqs.push_back(Request{tenants[rng() % tenants.size()], meters[rng() % meters.size()],
+                           static_cast<std::int64_t>(rng() % 3)});
+  reqs.push_back(Request{"bad{tenant}", "api_calls", 1});
+  reqs.push_back(Request{"t0", "api_calls", -1});
+  reqs.push_back(Request{"t0", "no_such_meter", 1});
+  for (const bool cluster : {false, true}) {
+    for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, std::size_t{32}}) {
+      auto one = open();
+      auto many = open(cluster, batch);
+      ASSERT_NE(one, nullptr);
+      ASSERT_NE(many, nullptr);
+      std::vector<Result<Outcome>> got(reqs.size(), Error{Errc::internal});
+      many->decide_many(reqs, got, 64);
+      int allowed = 0;
+      int denied = 0;
+      for (std::size_t i = 0; i < reqs.size(); ++i) {
+        auto want = one->decide(reqs[i].tenant, reqs[i].meter, reqs[i].cost);
+        SCOPED_TRACE(::testing::Message()
+                     << "request " << i << " cluster " << cluster << " batch " << batch);
+        if (!want) {
+          EXPECT_THAT(got[i], HasError(want.error().code));
+          continue;
+        }
+        ASSERT_THAT(got[i], IsOk());
+        EXPECT_EQ(got[i]->allowed(), want->allowed());
+        EXPECT_EQ(got[i]->used, want->used);
+        EXPECT_EQ(got[i]->remaining, want->remaining);
+        EXPECT_EQ(got[i]->overage, want->overage);
+        EXPECT_EQ(got[i]->reset, want->reset);
+        EXPECT_EQ(got[i]->retry_after, want->retry_after);
+        (want->allowed() ? allowed : denied)++;
+      }
+      EXPECT_GT(allowed, 100);
+      EXPECT_GT(denied, 100);
+    }
+  }
+}
+
+TEST_F(RedisBatch, ExpiredReservationsReturnTheirUnitsInsideABatch) {
+  auto q = open();
+  ASSERT_NE(q, nullptr);
+  auto r = q->reserve("t1", "api_calls", 39, 30s);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_TRUE(r->outcome.allowed());
+  std::vector<Request> reqs(45, Request{"t1", "api_calls", 1});
+  reqs[0] = Request{"t2", "api_calls", 1};  // another key first: the sweep happens mid-batch
+  std::vector<Result<Outcome>> out(reqs.size(), Error{Errc::internal});
+  q->decide_many(std::span(reqs).first(3), out, 64);
+  EXPECT_TRUE(out[1]->allowed());  // 39 + 1 = 40
+  EXPECT_FALSE(out[2]->allowed());
+  clock_.advance(31s);
+  q->decide_many(reqs, out, 64);
+  int allowed = 0;
+  for (std::size_t i = 1; i < reqs.size(); ++i) {
+    ASSERT_THAT(out[i], IsOk());
+    allowed += out[i]->allowed() ? 1 : 0;
+  }
+  EXPECT_EQ(allowed, 39);  // the reserved units are back: 40 - the 1 decided before
+  EXPECT_THAT(q->commit(*r, 39), HasError(Errc::gone));
+  auto after = q->decide("t1", "api_calls", 0);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(after->used, 40);
+}
+
+TEST_F(RedisBatch, ManyTenantsAreExactInClusterAndPlainMode) {
+  limits_.set_default("requests", Policy::fixed_window(50, 3600s));
+  std::vector<std::string> tenants;
+  for (int i = 0; i < 40; ++i) tenants.push_back("t" + std::to_string(i));
+  std::vector<Request> reqs;
+  std::mt19937 rng(42);
+  for (int i = 0; i < 4000; ++i) reqs.push_back(Request{tenants[rng() % 40], "requests", 1});
+  for (const bool cluster : {false, true}) {
+    auto q = open(cluster);
+    ASSERT_NE(q, nullptr);
+    std::vector<int> allowed(40, 0);
+    int errors = 0;
+    q->decide_many(
+        reqs,
+        [&](std::size_t i, const Result<Outcome>& o) {
+          if (!o) {
+            ++errors;
+          } else if (o->allowed()) {
+            ++allowed[std::stoi(std::string(reqs[i].tenant.substr(1)))];
+          }
+        },
+        64);
+    EXPECT_EQ(errors, 0);
+    for (int a : allowed) EXPECT_EQ(a, 50) << "cluster " << cluster;
+  }
+}
+
+}  // namespace
+}  // namespace tenantkit::quota::redis
