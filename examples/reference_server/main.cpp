@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantkit-server: %s\n", installed.error().detail.c_str());
     return 1;
   }
-  app.run_inline({"/health", "/metrics", "/openapi.json", "/.well-known/jwks.json", "/v1/plans"});
+  server::mark_inline_routes(app);
   auto srv = server::Server::create(app);
   if (!srv) {
     std::fprintf(stderr, "tenantkit-server: %s\n", srv.error().detail.c_str());
