@@ -29,7 +29,8 @@ struct SeededKey {
   std::string secret;
 };
 
-// An org with its owner and one API key (default scopes: data:read), straight through storage.
+// An org with its owner and one API key (default scopes, data:read among them), made through
+// storage and the key manager as bench/server/seed.cpp does.
 SeededKey seed_key(Services& s, int n) {
   Random& random = system_random();
   const Clock& clock = system_clock();
@@ -57,7 +58,7 @@ SeededKey seed_key(Services& s, int n) {
                             .scim_profile = {}};
   EXPECT_TRUE(s.db.orgs().create(org, owner));
   auto issued = s.keys->create(org.id, {.name = "inline key", .created_by = user.id},
-                               std::vector<std::string>{"data:read"});
+                               std::vector<std::string>{"data:read", "usage:write"});
   EXPECT_TRUE(issued) << (issued ? "" : issued.error().detail);
   return {org.id, issued ? issued->secret.reveal() : std::string()};
 }
