@@ -34,12 +34,20 @@ Result<void> App::install_routes(std::vector<Route> routes) {
   return ok();
 }
 
-void App::run_inline(std::initializer_list<std::string_view> patterns) {
+void App::set_mode(std::initializer_list<std::string_view> patterns, Mode mode) {
   const auto all = router_.patterns();
-  inline_.assign(all.size(), false);
+  if (mode_.size() != all.size()) mode_.assign(all.size(), Mode::pool);
   for (std::size_t i = 0; i < all.size(); ++i)
     for (const auto p : patterns)
-      if (all[i] == p) inline_[i] = true;
+      if (all[i] == p) mode_[i] = mode;
+}
+
+void App::run_inline(std::initializer_list<std::string_view> patterns) {
+  set_mode(patterns, Mode::inline_only);
+}
+
+void App::try_inline(std::initializer_list<std::string_view> patterns) {
+  set_mode(patterns, Mode::try_inline);
 }
 
 void App::add_readiness_check(ReadinessCheck check) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -78,9 +79,17 @@ class App {
   /// they run on the I/O thread, so /health answers even while every worker hashes passwords.
   /// Call after install_routes(). Unknown patterns are ignored.
   void run_inline(std::initializer_list<std::string_view> patterns);
+  /// Marks route patterns that are tried on the I/O thread and moved to the worker pool at their
+  /// first blocking point (http/inline_attempt.hpp): every blocking call on their steps' and
+  /// handler's path must ask blocking_allowed() first. Call after install_routes().
+  void try_inline(std::initializer_list<std::string_view> patterns);
   /// Whether the route with this pattern index runs on the I/O thread.
   bool runs_inline(std::size_t pattern_index) const noexcept {
-    return pattern_index < inline_.size() && inline_[pattern_index];
+    return pattern_index < mode_.size() && mode_[pattern_index] == Mode::inline_only;
+  }
+  /// Whether the route with this pattern index is tried on the I/O thread first.
+  bool tries_inline(std::size_t pattern_index) const noexcept {
+    return pattern_index < mode_.size() && mode_[pattern_index] == Mode::try_inline;
   }
   Metrics& metrics() noexcept { return *metrics_; }
 
@@ -99,7 +108,9 @@ class App {
   CorsPolicy cors_;
   std::vector<ReadinessCheck> readiness_;
   Router router_;
-  std::vector<bool> inline_;  // by pattern index
+  enum class Mode : std::uint8_t { pool, inline_only, try_inline };
+  void set_mode(std::initializer_list<std::string_view> patterns, Mode mode);
+  std::vector<Mode> mode_;  // by pattern index
   std::unique_ptr<Metrics> metrics_;
   std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   std::unique_ptr<boost::asio::thread_pool> pool_;

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   server::Maintenance maintenance(**services, app.config().audit_retention_interval);
-  app.run_inline({"/health", "/metrics", "/openapi.json", "/.well-known/jwks.json", "/v1/plans"});
+  server::mark_inline_routes(app);
   auto srv = server::Server::create(app);
   if (!srv) {
     std::fprintf(stderr, "tenantkit-server: %s\n", srv.error().detail.c_str());

@@ -155,6 +155,12 @@ std::string Metrics::render() const {
       "http_connections_rejected_total " +
       std::to_string(rejected_.load(std::memory_order_relaxed)) +
       "\n"
+      "# HELP http_requests_resumed_on_pool_total Requests tried on an I/O thread that needed "
+      "storage and were finished on the worker pool.\n"
+      "# TYPE http_requests_resumed_on_pool_total counter\n"
+      "http_requests_resumed_on_pool_total " +
+      std::to_string(resumed_.load(std::memory_order_relaxed)) +
+      "\n"
       "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
       "# TYPE process_start_time_seconds gauge\n"
       "process_start_time_seconds " +

@@ -52,6 +52,13 @@ class Metrics {
   void connection_closed() noexcept { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
   void connection_rejected() noexcept { rejected_.fetch_add(1, std::memory_order_relaxed); }
 
+  /// Counts a request of a try-inline route that reached a blocking point on the I/O thread and
+  /// was finished on the worker pool (http_requests_resumed_on_pool_total).
+  void resumed_on_pool() noexcept { resumed_.fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t resumed_on_pool_count() const noexcept {
+    return resumed_.load(std::memory_order_relaxed);
+  }
+
   /// Counts one quota decision (tenantkit_quota_decisions_total{result="allowed"|"denied"}).
   void quota_decision(bool allowed) noexcept {
     (allowed ? quota_allowed_ : quota_denied_).fetch_add(1, std::memory_order_relaxed);
@@ -75,6 +82,7 @@ class Metrics {
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> resumed_{0};
   std::atomic<std::uint64_t> quota_allowed_{0};
   std::atomic<std::uint64_t> quota_denied_{0};
   std::array<std::atomic<std::uint64_t>, kWebhookResults.size()> webhooks_{};

@@ -58,4 +58,12 @@ std::vector<Route> routes(App& app, Services& services) {
   return all;
 }
 
+void mark_inline_routes(App& app) {
+  app.run_inline({"/health", "/metrics", "/openapi.json", "/.well-known/jwks.json", "/v1/plans"});
+  // API-key requests whose key, roles and entitlements are cached need no storage: the
+  // verifier's store, RoleSync, the entitlement loader, sessions, memberships and Redis quotas
+  // all ask blocking_allowed() (http/inline_attempt.hpp).
+  app.try_inline({"/v1/data"});
+}
+
 }  // namespace tenantkit::server

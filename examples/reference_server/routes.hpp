@@ -15,4 +15,9 @@ namespace tenantkit::server {
 /// references to `app` and `services`, which must outlive the routes.
 std::vector<Route> routes(App& app, Services& services);
 
+/// Marks the routes that run on the I/O thread (App::run_inline: they never block) and those
+/// tried there first (App::try_inline: every blocking point on their path asks
+/// blocking_allowed()). Call after app.install_routes().
+void mark_inline_routes(App& app);
+
 }  // namespace tenantkit::server

@@ -22,6 +22,7 @@
 #include <tenantkit/quota/redis/backend.hpp>
 
 #include "app.hpp"
+#include "http/inline_attempt.hpp"
 #include <sys/stat.h>
 
 namespace tenantkit::server {
@@ -68,10 +69,11 @@ std::vector<const storage::Role*> parents_first(const std::vector<storage::Role>
 Result<void> RoleSync::ensure(const OrgId& org) {
   const Timestamp now = clock_.now();
   {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     auto it = loaded_.find(org.str());
     if (it != loaded_.end() && now - it->second.loaded_at < kStaleAfter) return ok();
   }
+  if (!blocking_allowed()) return needs_pool();
   auto fresh = store_.list(org);
   if (!fresh) return fresh.error();
   std::lock_guard lock(mutex_);
@@ -142,6 +144,48 @@ Result<Secret> load_pepper(const Config& config, Random& random) {
   if (ec) return Error{Errc::unavailable, "cannot create " + path.string() + ": " + ec.message()};
   return Secret(std::string(reinterpret_cast<const char*>(raw.data()), raw.size()));
 }
+
+// Every call reads storage: on an I/O thread (an inline attempt) it refuses, and the request
+// moves to the pool. Only the verifier reads through it.
+class InlineGuardedKeyStore final : public storage::ApiKeyStore {
+ public:
+  explicit InlineGuardedKeyStore(storage::ApiKeyStore& inner) : inner_(inner) {}
+
+  Result<storage::ApiKey> create(const OrgId& org, const storage::ApiKey& key,
+                                 std::optional<std::int64_t> max_keys) override {
+    if (!blocking_allowed()) return needs_pool();
+    return inner_.create(org, key, max_keys);
+  }
+  Result<storage::ApiKey> get(const OrgId& org, const ApiKeyId& id) override {
+    if (!blocking_allowed()) return needs_pool();
+    return inner_.get(org, id);
+  }
+  Result<std::optional<storage::ApiKey>> find_by_prefix(std::string_view prefix) override {
+    if (!blocking_allowed()) return needs_pool();
+    return inner_.find_by_prefix(prefix);
+  }
+  Result<Page<storage::ApiKey>> list(const OrgId& org, const PageRequest& page) override {
+    if (!blocking_allowed()) return needs_pool();
+    return inner_.list(org, page);
+  }
+  Result<storage::ApiKey> revoke(const OrgId& org, const ApiKeyId& id, Timestamp now) override {
+    if (!blocking_allowed()) return needs_pool();
+    return inner_.revoke(org, id, now);
+  }
+  Result<storage::ApiKey> rotate(const OrgId& org, const ApiKeyId& old_id,
+                                 const storage::ApiKey& successor,
+                                 Timestamp old_expires_at) override {
+    if (!blocking_allowed()) return needs_pool();
+    return inner_.rotate(org, old_id, successor, old_expires_at);
+  }
+  Result<void> record_last_used(const std::vector<std::pair<ApiKeyId, Timestamp>>& uses) override {
+    if (!blocking_allowed()) return needs_pool();
+    return inner_.record_last_used(uses);
+  }
+
+ private:
+  storage::ApiKeyStore& inner_;
+};
 
 Result<std::unique_ptr<auth::JwtCodec>> make_jwt(const Config& config, Random& random,
                                                  const Clock& clock) {
@@ -248,16 +292,25 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
   s->last_used = std::make_unique<apikey::LastUsedRecorder>(db.api_keys(), clock);
   // Without a shared revocation feed, the cache lifetime bounds how long another instance may
   // still accept a revoked key: keep it at 1 s (API.md: "within 1 s").
+  s->verifier_store = std::make_unique<InlineGuardedKeyStore>(db.api_keys());
   s->verifier = std::make_unique<apikey::Verifier>(
-      db.api_keys(), s->hasher, *s->revocations, clock, s->last_used.get(),
+      *s->verifier_store, s->hasher, *s->revocations, clock, s->last_used.get(),
       apikey::CacheOptions{.ttl = std::chrono::seconds{1}});
   s->keys = std::make_unique<apikey::KeyManager>(
       db.api_keys(), s->hasher, *s->revocations, random, clock,
       apikey::ManagerOptions{.rotation_grace = config.api_key_grace});
 
   s->plan_policy = std::make_unique<billing::CataloguePlanPolicy>(s->catalogue);
+  // A cache miss reads storage: on an I/O thread it refuses instead (the entitlement cache keeps
+  // no failed load), and the request moves to the pool. Quota limits read through this cache.
   s->entitlements = std::make_unique<billing::EntitlementCache>(
-      *s->plan_policy, billing::subscription_store_loader(db.subscriptions()), clock);
+      *s->plan_policy,
+      [load = billing::subscription_store_loader(db.subscriptions())](
+          const TenantId& tenant) -> Result<billing::TenantBilling> {
+        if (!blocking_allowed()) return needs_pool();
+        return load(tenant);
+      },
+      clock);
   s->limits = std::make_unique<billing::PlanLimitSource>(*s->entitlements);
 
   if (!config.redis_url.empty()) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <semaphore>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -82,7 +83,8 @@ class RoleSync {
   rbac::Engine& engine_;
   storage::RoleStore& store_;
   const Clock& clock_;
-  std::mutex mutex_;
+  // Shared for the per-request freshness check (every API-key request), exclusive to reload.
+  std::shared_mutex mutex_;
   std::unordered_map<std::string, Entry> loaded_;
 };
 
@@ -147,6 +149,9 @@ struct Services {
   std::unique_ptr<rbac::Engine> rbac;
   std::unique_ptr<RoleSync> roles;
 
+  /// db.api_keys() behind blocking_allowed(): the verifier's store, so that a cache miss on an
+  /// I/O thread moves the request to the pool instead of reading storage there.
+  std::unique_ptr<storage::ApiKeyStore> verifier_store;
   std::unique_ptr<apikey::RevocationFeed> revocations;
   std::unique_ptr<apikey::LastUsedRecorder> last_used;
   std::unique_ptr<apikey::Verifier> verifier;

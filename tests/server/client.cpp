@@ -59,6 +59,7 @@ TestServer::TestServer(Config config, std::vector<Route> extra, std::vector<Read
   for (auto& r : extra) table.push_back(std::move(r));
   if (auto installed = app_->install_routes(std::move(table)); !installed)
     throw std::runtime_error(installed.error().detail);
+  mark_inline_routes(*app_);
   auto created = Server::create(*app_, Server::Options{.handle_signals = false});
   if (!created) throw std::runtime_error(created.error().detail);
   server_ = std::move(*created);

@@ -109,9 +109,17 @@ Handler rotate_api_key(Services& s) {
 
 Handler data(Services& s) {
   return [&s](RequestContext& ctx) -> Result<Response> {
-    return json_response(http::status::ok, json::object{{"org_id", ctx.tenant.tenant.str()},
-                                                        {"message", "hello from tenantkit"},
-                                                        {"at", time_json(s.app.clock().now())}});
+    // The benchmark's hot path: one fixed template instead of a JSON DOM. Both values need no
+    // escaping (a UUID and an RFC 3339 timestamp); the bytes are those json::serialize wrote.
+    constexpr std::string_view kHead = R"({"org_id":")";
+    constexpr std::string_view kMiddle = R"(","message":"hello from tenantkit","at":")";
+    constexpr std::string_view kTail = R"("})";
+    const std::string& org = ctx.tenant.tenant.str();
+    const std::string at = format_rfc3339(s.app.clock().now());
+    std::string body;
+    body.reserve(kHead.size() + org.size() + kMiddle.size() + at.size() + kTail.size());
+    body.append(kHead).append(org).append(kMiddle).append(at).append(kTail);
+    return make_response(http::status::ok, "application/json", std::move(body));
   };
 }
 

@@ -22,6 +22,7 @@
 namespace tenantkit::server {
 
 class Logger;
+struct Route;
 
 /// A request as parsed off the wire (headers and the whole body).
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
@@ -41,6 +42,8 @@ struct RequestContext {
   std::string_view route = "unmatched";  ///< The matched route pattern (metrics, logs).
   std::size_t route_index = kUnmatched;  ///< Metrics slot of `route` (Router pattern index).
   const Logger* logger = nullptr;        ///< Where problem() logs internal errors.
+  const Route* matched = nullptr;        ///< The route being run (set once routed).
+  std::size_t next_step = 0;  ///< The step run_route() starts at (an inline attempt resumes).
 
   // --- Set by the steps (steps/auth.hpp) for the handler.
   bool via_cookie = false;  ///< Authenticated by the tk_session cookie (CSRF applies).

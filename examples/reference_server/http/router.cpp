@@ -160,11 +160,31 @@ std::vector<std::pair<boost::beast::http::verb, std::string>> Router::endpoints(
   return out;
 }
 
-Response run_route(const Route& route, RequestContext& ctx) {
-  for (const Step& step : route.steps)
-    if (auto ok = step(ctx); !ok) return problem(ctx, ok.error());
+namespace {
+
+// A step that reached a blocking point may still report success (one that ignores a failed
+// lookup), so the attempt is checked after every step, not only after failures.
+std::optional<Response> run_from(const Route& route, RequestContext& ctx,
+                                 const InlineAttempt* attempt) {
+  for (; ctx.next_step < route.steps.size(); ++ctx.next_step) {
+    auto ok = route.steps[ctx.next_step](ctx);
+    if (attempt != nullptr && attempt->needs_pool()) return std::nullopt;
+    if (!ok) return problem(ctx, ok.error());
+  }
   auto res = route.handler(ctx);
+  if (attempt != nullptr && attempt->needs_pool()) return std::nullopt;
   return res ? std::move(*res) : problem(ctx, res.error());
+}
+
+}  // namespace
+
+Response run_route(const Route& route, RequestContext& ctx) {
+  return *run_from(route, ctx, nullptr);
+}
+
+std::optional<Response> run_route_inline(const Route& route, RequestContext& ctx,
+                                         const InlineAttempt& attempt) {
+  return run_from(route, ctx, &attempt);
 }
 
 }  // namespace tenantkit::server

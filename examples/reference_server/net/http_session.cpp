@@ -121,11 +121,23 @@ net::awaitable<void> run_http_session(Listener& listener, std::shared_ptr<Connec
         res = co_await offload(app.pool(),
                                [&app, &ctx, &error] { return reject(app, ctx, error, 400); });
       } else {
-        const auto m = app.router().match(ctx.request.method(), ctx.path);
-        if (m.outcome == Router::Outcome::found && app.runs_inline(m.pattern_index))
-          res = handle(app, ctx);
-        else
-          res = co_await offload(app.pool(), [&app, &ctx] { return handle(app, ctx); });
+        Router::Match m = route(app, ctx);
+        const bool found = m.outcome == Router::Outcome::found;
+        const std::size_t index = m.pattern_index;
+        if (found && app.runs_inline(index)) {
+          res = handle(app, ctx, std::move(m));
+        } else if (found && app.tries_inline(index)) {
+          // Answered from memory on this thread when it can; else finished on the pool.
+          if (auto done = handle_inline(app, ctx, std::move(m))) {
+            res = std::move(*done);
+          } else {
+            app.metrics().resumed_on_pool();
+            res = co_await offload(app.pool(), [&app, &ctx] { return resume(app, ctx); });
+          }
+        } else {
+          res = co_await offload(app.pool(),
+                                 [&app, &ctx, &m] { return handle(app, ctx, std::move(m)); });
+        }
       }
     }
 

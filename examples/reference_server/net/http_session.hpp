@@ -2,7 +2,8 @@
 // One coroutine per connection (Beast advanced_server's http_session, top to bottom): a fresh
 // parser per message with header_limit (-> 431) and body_limit (-> 413), the read timeout over
 // the whole read of one request, the idle timeout between keep-alive requests, a write timeout,
-// the route run on the worker pool, Connection: close on errors that leave the stream unusable.
+// the route run on the worker pool or inline (App::run_inline / try_inline), Connection: close on
+// errors that leave the stream unusable.
 #pragma once
 
 #include <chrono>

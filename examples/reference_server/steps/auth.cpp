@@ -7,6 +7,7 @@
 #include <tenantkit/quota/headers.hpp>
 
 #include "app.hpp"
+#include "http/inline_attempt.hpp"
 
 namespace tenantkit::server::steps {
 namespace http = boost::beast::http;
@@ -33,6 +34,7 @@ Result<void> authenticate_token(Services& s, RequestContext& ctx, std::string_vi
   // Every request re-checks the session: a logout or revocation is refused at once, on every
   // instance (the session row is shared).
   if (!claims->sid.empty()) {
+    if (!blocking_allowed()) return needs_pool();
     auto session = s.sessions->check(claims->sid);
     if (!session) {
       if (session.error().code == Errc::unavailable) return session.error();
@@ -115,6 +117,7 @@ Result<void> enter_org(Services& s, RequestContext& ctx, const OrgId& org) {
     // A key's org is the tenant whatever the request names (API.md).
     if (org != ctx.tenant.tenant) return Error{Errc::not_found, "no such organization"};
   } else {
+    if (!blocking_allowed()) return needs_pool();
     auto m = s.db.memberships().get(org, p.user);
     if (!m) {
       if (m.error().code == Errc::unavailable) return m.error();
@@ -181,6 +184,9 @@ Step require_feature(Services& s, billing::Feature feature) {
 
 Step meter(Services& s, std::string_view meter, std::int64_t cost) {
   return [&s, meter, cost](RequestContext& ctx) -> Result<void> {
+    // The in-process backend decides in memory (its limit lookups go through the entitlement
+    // loader, which asks for itself); Redis is a network round trip.
+    if (s.quota != s.quota_local.get() && !blocking_allowed()) return needs_pool();
     auto outcome = s.quota->decide(ctx.tenant.tenant.str(), meter, cost);
     if (!outcome) return outcome.error();
     s.app.metrics().quota_decision(outcome->allowed());
