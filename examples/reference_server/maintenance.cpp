@@ -10,26 +10,47 @@
 
 namespace tenantkit::server {
 
-Maintenance::Maintenance(Services& services, std::chrono::seconds interval) : s_(services) {
-  if (interval.count() > 0)
-    thread_ = std::jthread([this, interval](std::stop_token stop) { loop(stop, interval); });
+Maintenance::Maintenance(Services& services, std::chrono::seconds retention_interval,
+                         std::chrono::seconds tick)
+    : s_(services) {
+  if (tick.count() > 0 || retention_interval.count() > 0)
+    thread_ = std::jthread([this, retention_interval, tick](std::stop_token stop) {
+      loop(stop, retention_interval, tick);
+    });
 }
 
 Maintenance::~Maintenance() {
   if (thread_.joinable()) {
     thread_.request_stop();
-    wake_.notify_all();
     thread_.join();
   }
 }
 
-void Maintenance::loop(std::stop_token stop, std::chrono::seconds interval) {
+void Maintenance::flush_last_used(bool force) {
+  if (!s_.last_used) return;
+  auto written = force ? s_.last_used->flush() : s_.last_used->flush_if_due();
+  if (!written)
+    s_.app.logger().warn("api key last-used flush failed (kept for the next one)",
+                         {{"error", written.error().detail}});
+}
+
+void Maintenance::loop(std::stop_token stop, std::chrono::seconds retention_interval,
+                       std::chrono::seconds tick) {
+  const auto step = tick.count() > 0 ? tick : retention_interval;
+  auto next_retention = std::chrono::steady_clock::now() + retention_interval;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, stop, interval, [] { return false; }) || stop.stop_requested())
-        return;
+      wake_.wait_for(lock, stop, step, [] { return false; });
     }
+    if (stop.stop_requested()) {
+      flush_last_used(true);
+      return;
+    }
+    flush_last_used(false);
+    if (retention_interval.count() == 0 || std::chrono::steady_clock::now() < next_retention)
+      continue;
+    next_retention = std::chrono::steady_clock::now() + retention_interval;
     const auto started = std::chrono::steady_clock::now();
     auto deleted = run_retention(s_.app.clock().now());
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

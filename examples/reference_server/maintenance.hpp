@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Maintenance: the server's periodic jobs. Today one: audit retention, which deletes each org's
-// audit entries older than its plan's `audit_retention_days` (billing::Plan; built-in free 30,
-// pro 365, enterprise forever). Every instance may run it: deleting what is already gone is a
-// no-op, and the hash chain stays verifiable from the oldest kept entry.
+// Maintenance: the server's periodic jobs, on one thread.
+// - API keys' last_used_at: the verifier records uses in memory (apikey::LastUsedRecorder); this
+//   thread writes them in one batch when the recorder's interval is due, and once more when it
+//   stops, so storage lags by at most that interval and nothing is lost at shutdown.
+// - Audit retention: deletes each org's audit entries older than its plan's
+//   `audit_retention_days` (billing::Plan; built-in free 30, pro 365, enterprise forever). Every
+//   instance may run it: deleting what is already gone is a no-op, and the hash chain stays
+//   verifiable from the oldest kept entry.
 //
 // Thread safety: run_retention() may be called from any thread; the periodic thread is started by
 // the constructor and stopped (and joined) by the destructor.
@@ -23,9 +27,11 @@ class Services;
 
 class Maintenance {
  public:
-  /// Runs run_retention() every `interval` (the first pass one interval after start); no thread
-  /// when `interval` is zero. `services` must outlive this object.
-  Maintenance(Services& services, std::chrono::seconds interval);
+  /// Starts the thread: last-used flushes when due (checked every `tick`), run_retention() every
+  /// `retention_interval` (the first pass one interval after start; never when zero). With both
+  /// zero no thread runs. `services` must outlive this object.
+  Maintenance(Services& services, std::chrono::seconds retention_interval,
+              std::chrono::seconds tick = std::chrono::seconds(5));
   ~Maintenance();
   Maintenance(const Maintenance&) = delete;
   Maintenance& operator=(const Maintenance&) = delete;
@@ -37,7 +43,9 @@ class Maintenance {
   Result<std::int64_t> run_retention(Timestamp now);
 
  private:
-  void loop(std::stop_token stop, std::chrono::seconds interval);
+  void loop(std::stop_token stop, std::chrono::seconds retention_interval,
+            std::chrono::seconds tick);
+  void flush_last_used(bool force);
 
   Services& s_;
   std::mutex mutex_;
