@@ -47,7 +47,7 @@ TEST(Sqlite, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
   std::string mode;
   s << "SELECT COUNT(*) FROM schema_migrations", soci::into(versions);
   s << "PRAGMA journal_mode", soci::into(mode);
-  EXPECT_EQ(versions, 4);  // every migration in src/storage/sql/migrations.cpp
+  EXPECT_EQ(versions, 5);  // every migration in src/storage/sql/migrations.cpp
   EXPECT_EQ(mode, "wal");
 }
 
