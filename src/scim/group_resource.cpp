@@ -113,7 +113,8 @@ json::object group_object(const GroupResource& g, std::string_view base_url) {
     if (!base_url.empty()) e["$ref"] = std::string(base_url) + "/Users/" + m.value;
     members.push_back(std::move(e));
   }
-  o["members"] = std::move(members);
+  // An empty multi-valued attribute is unassigned (RFC 7643 §2.5): omitted.
+  if (!members.empty()) o["members"] = std::move(members);
   json::object meta;
   meta["resourceType"] = "Group";
   meta["created"] = format_rfc3339(g.meta.created);

@@ -383,6 +383,15 @@ class ScimApiTest(E2ETestCase):
         self.assertEqual(got.json()["displayName"], "Admin")
         listed = self.scim("GET", "/Groups?filter=" + q('displayName eq "admin"')).json()
         self.assertEqual([g["id"] for g in listed["Resources"]], [gid])
+        # Entra looks groups up without their members.
+        slim = self.scim("GET", "/Groups?excludedAttributes=members&filter=" +
+                         q('displayName eq "Admin"')).json()
+        self.assertNotIn("members", slim["Resources"][0])
+        self.assertEqual(slim["Resources"][0]["displayName"], "Admin")
+        self.assertNotIn("members", self.scim("GET", f"/Groups/{gid}?excludedAttributes=members")
+                         .json())
+        by_member = self.scim("GET", "/Groups?filter=" + q(f'members[value eq "{u1}"]')).json()
+        self.assertEqual([g["id"] for g in by_member["Resources"]], [gid])
         self.assert_scim_error(self.scim("GET", "/Groups?filter=" + q('owner eq "x"')), 400,
                                "invalidFilter")
         # Okta removes a member with a value filter in the path.

@@ -49,7 +49,7 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
   *pg_session("postgres") << "CREATE DATABASE " + db;
   // Not migrated yet: the app cannot open it.
   EXPECT_THAT(storage::open_postgres({.url = pg_url(db, kAppRole)}), HasError(Errc::unavailable));
-  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(4));
+  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(5));
   EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(0));
   {
     // open_postgres with a migration URL migrates (no-op here) and grants.

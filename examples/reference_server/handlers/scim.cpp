@@ -3,6 +3,7 @@
 // refused request must get a SCIM error body, not problem+json.
 #include "handlers/scim.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <string>
@@ -99,6 +100,27 @@ Result<std::optional<std::int64_t>> int_param(const RequestContext& ctx, std::st
   return std::optional<std::int64_t>(n);
 }
 
+// `excludedAttributes=members` (Entra ID sends it on every group lookup): large groups stay
+// out of the response (RFC 7644 §3.4.2.5). Other attributes are always returned.
+bool exclude_members(const RequestContext& ctx) {
+  auto v = ctx.query_param("excludedAttributes");
+  if (!v) return false;
+  std::string lower(*v);
+  for (char& c : lower)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::size_t pos = 0;
+  while (pos <= lower.size()) {
+    const std::size_t comma = std::min(lower.find(',', pos), lower.size());
+    std::string_view item(lower.data() + pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "members" || item == "urn:ietf:params:scim:schemas:core:2.0:group:members")
+      return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
 // filter, startIndex and count of a list request (RFC 7644 §3.4.2).
 Result<scim::ListQuery> list_query(const RequestContext& ctx) {
   scim::ListQuery q;
@@ -159,6 +181,8 @@ std::vector<Route> scim_routes(Services& s) {
     if (!q) return q.error();
     auto groups = svc.list_groups(caller, *q);
     if (!groups) return groups.error();
+    if (exclude_members(ctx))
+      for (scim::GroupResource& g : groups->resources) g.members.clear();
     return scim_ok(http::status::ok, svc.group_list_json(*groups));
   };
   auto create_group = [&svc, base](RequestContext& ctx,
@@ -172,6 +196,7 @@ std::vector<Route> scim_routes(Services& s) {
   auto get_group = [&svc](RequestContext& ctx, const scim::ScimCaller& caller) -> Result<Response> {
     auto group = svc.get_group(caller, ctx.param("id"));
     if (!group) return group.error();
+    if (exclude_members(ctx)) group->members.clear();
     return group_response(svc, http::status::ok, *group);
   };
   auto replace_group = [&svc](RequestContext& ctx,

@@ -724,7 +724,8 @@ route("get", "/scim/v2/Groups", op="scimListGroups", summary="List groups", tag=
       auth="scim", scim=True,
       params=[q("filter", STR, 'e.g. displayName eq "admin"'),
               q("startIndex", {"type": "integer", "minimum": 1}),
-              q("count", {"type": "integer", "minimum": 0})],
+              q("count", {"type": "integer", "minimum": 0}),
+              q("excludedAttributes", STR, "members: leave the member lists out")],
       responses={"200": ok(200, ref("ScimGroupListResponse"), "ListResponse", media=SCIM)},
       errors=[400])
 route("post", "/scim/v2/Groups", op="scimCreateGroup",
@@ -733,7 +734,9 @@ route("post", "/scim/v2/Groups", op="scimCreateGroup",
       responses={"201": ok(201, ref("ScimGroup"), "Created", media=SCIM)},
       errors=[400, 402, 409, 413])
 route("get", "/scim/v2/Groups/{id}", op="scimGetGroup", summary="A group", tag="scim",
-      auth="scim", scim=True, responses={"200": SCIM_GROUP}, errors=[404])
+      auth="scim", scim=True,
+      params=[q("excludedAttributes", STR, "members: leave the member list out")],
+      responses={"200": SCIM_GROUP}, errors=[404])
 route("put", "/scim/v2/Groups/{id}", op="scimReplaceGroup", summary="Replace a group",
       tag="scim", auth="scim", scim=True, body=json_body(ref("ScimGroup"), media=SCIM),
       responses={"200": SCIM_GROUP}, errors=[400, 404, 409, 413])
