@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include <tenantkit/scim/discovery.hpp>
+#include <tenantkit/scim/group_resource.hpp>
 #include <tenantkit/scim/user_resource.hpp>
 
 namespace tenantkit::scim {
@@ -131,7 +132,34 @@ std::string schemas_json(std::string_view base_url) {
   user["description"] = "User Account";
   user["attributes"] = std::move(attrs);
   user["meta"] = meta("Schema", base_url, "/Schemas/" + std::string(kUserSchema));
-  return json::serialize(list(json::array{std::move(user)}));
+
+  json::array gattrs;
+  gattrs.push_back(attr("displayName", "string", false, true, false, "readWrite", "server",
+                        "The group's name; unique within the organization. A group named like "
+                        "a role (or mapped to one) grants it to its members."));
+  gattrs.push_back(attr("externalId", "string", false, false, true, "readWrite", "none",
+                        "The directory's identifier."));
+  json::object members =
+      attr("members", "complex", true, false, false, "readWrite", "none", "The group's users.");
+  json::array member_subs;
+  member_subs.push_back(
+      attr("value", "string", false, true, true, "immutable", "none", "The member User's id."));
+  json::object ref =
+      attr("$ref", "reference", false, false, false, "immutable", "none", "The member's URI.");
+  ref["referenceTypes"] = json::array{"User"};
+  member_subs.push_back(std::move(ref));
+  member_subs.push_back(attr("display", "string", false, false, false, "readOnly", "none",
+                             "The member's display name."));
+  members["subAttributes"] = std::move(member_subs);
+  gattrs.push_back(std::move(members));
+  json::object group;
+  group["schemas"] = json::array{json::string(kSchemaSchema)};
+  group["id"] = kGroupSchema;
+  group["name"] = "Group";
+  group["description"] = "Group";
+  group["attributes"] = std::move(gattrs);
+  group["meta"] = meta("Schema", base_url, "/Schemas/" + std::string(kGroupSchema));
+  return json::serialize(list(json::array{std::move(user), std::move(group)}));
 }
 
 std::string resource_types_json(std::string_view base_url) {
@@ -147,7 +175,15 @@ std::string resource_types_json(std::string_view base_url) {
   ext["required"] = false;
   t["schemaExtensions"] = json::array{std::move(ext)};
   t["meta"] = meta("ResourceType", base_url, "/ResourceTypes/User");
-  return json::serialize(list(json::array{std::move(t)}));
+  json::object g;
+  g["schemas"] = json::array{json::string(kResourceTypeSchema)};
+  g["id"] = "Group";
+  g["name"] = "Group";
+  g["endpoint"] = "/Groups";
+  g["description"] = "Group";
+  g["schema"] = kGroupSchema;
+  g["meta"] = meta("ResourceType", base_url, "/ResourceTypes/Group");
+  return json::serialize(list(json::array{std::move(t), std::move(g)}));
 }
 
 }  // namespace tenantkit::scim

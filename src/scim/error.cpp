@@ -45,16 +45,19 @@ ScimError to_scim_error(const Error& e) {
       out.status = 401;
       break;
     case Errc::forbidden:
-    case Errc::feature_not_in_plan:
       out.status = 403;
+      break;
+    // API.md: a plan lacking the feature, the seat or the room answers 402, SCIM routes included.
+    case Errc::feature_not_in_plan:
+    case Errc::seat_limit_reached:
+    case Errc::plan_limit_reached:
+      out.status = 402;
       break;
     case Errc::not_found:
       out.status = 404;
       out.scim_type.clear();  // a plain 404: no hint about why
       break;
     case Errc::conflict:
-    case Errc::seat_limit_reached:
-    case Errc::plan_limit_reached:
       out.status = 409;
       if (out.scim_type.empty() && e.code == Errc::conflict) out.scim_type = scim_type::uniqueness;
       break;

@@ -206,14 +206,20 @@ Result<ScimService::Loaded> ScimService::load(const OrgId& org, std::string_view
 
 Result<void> ScimService::audit(const ScimCaller& caller, std::string_view action,
                                 const UserId& user, std::string metadata_json) {
+  return audit_event(caller, action, "user", user.str(), std::move(metadata_json));
+}
+
+Result<void> ScimService::audit_event(const ScimCaller& caller, std::string_view action,
+                                      std::string_view target_type, std::string target_id,
+                                      std::string metadata_json) {
   storage::AuditEvent e;
   e.id = AuditEventId::generate(random_, clock_);
   e.org = caller.org;
   e.actor_type = "scim";
   e.actor_id = caller.token_id;
   e.action = std::string(action);
-  e.target_type = "user";
-  e.target_id = user.str();
+  e.target_type = std::string(target_type);
+  e.target_id = std::move(target_id);
   e.ip = caller.ip;
   e.user_agent = caller.user_agent;
   e.request_id = caller.request_id;
@@ -473,6 +479,15 @@ Result<void> ScimService::delete_user(const ScimCaller& caller, std::string_view
                         "the organization's last active owner cannot be deleted");
     return r.error();
   }
+  // A deleted user leaves the org's groups too, so that no group lists a stranger.
+  auto groups = storage_.scim_groups().list(caller.org);
+  if (!groups) return groups.error();
+  for (storage::ScimGroup g : *groups) {
+    if (std::erase(g.members, uid) == 0) continue;
+    g.version += 1;
+    g.updated_at = clock_.now();
+    if (auto u = storage_.scim_groups().update(caller.org, g); !u) return u.error();
+  }
   auto revoked = storage_.sessions().revoke_all(uid, clock_.now());
   if (!revoked) return revoked.error();
   json::object meta;
@@ -542,6 +557,327 @@ Result<std::vector<RoleChange>> ScimService::apply_group_mapping(
       return a.error();
   }
   return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Groups
+
+namespace {
+
+Error not_found_group() {
+  return Error{Errc::not_found, "Resource not found"};
+}
+
+GroupResource group_resource_from(const storage::ScimGroup& g) {
+  GroupResource r;
+  r.id = g.id.str();
+  r.external_id = g.external_id;
+  r.display_name = g.display_name;
+  for (const UserId& u : g.members) r.members.push_back(GroupMember{u.str(), {}});
+  r.meta.created = g.created_at;
+  r.meta.last_modified = g.updated_at;
+  r.meta.version = g.version;
+  return r;
+}
+
+bool contains(const std::vector<UserId>& v, const UserId& u) {
+  return std::find(v.begin(), v.end(), u) != v.end();
+}
+
+json::array json_strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& x : v) a.emplace_back(x);
+  return a;
+}
+
+}  // namespace
+
+Result<storage::ScimGroup> ScimService::load_group(const OrgId& org, std::string_view id) {
+  auto gid = ScimGroupId::parse(id);
+  if (!gid) return not_found_group();
+  auto g = storage_.scim_groups().get(org, *gid);
+  if (!g) return g.error().code == Errc::not_found ? not_found_group() : g.error();
+  return std::move(*g);
+}
+
+// Members are referenced by user id and must belong to the caller's org: a directory can never
+// put another tenant's user (or a made-up id) into a group.
+Result<std::vector<UserId>> ScimService::group_members(const OrgId& org,
+                                                       const GroupResource& group) {
+  std::vector<UserId> out;
+  out.reserve(group.members.size());
+  for (const GroupMember& m : group.members) {
+    auto uid = UserId::parse(m.value);
+    const Error refused =
+        make_error(Errc::bad_request, scim_type::invalid_value,
+                   "member \"" + m.value.substr(0, 64) + "\" is not a user of this organization");
+    if (!uid) return refused;
+    auto mem = storage_.memberships().get(org, *uid);
+    if (!mem) return mem.error().code == Errc::not_found ? refused : mem.error();
+    if (!contains(out, *uid)) out.push_back(*uid);
+  }
+  return out;
+}
+
+// The roles a set of groups grants a user under the org's mapping.
+namespace {
+Result<std::vector<std::string>> granted_roles(storage::RoleStore& roles, const OrgId& org,
+                                               const GroupMapping& mapping,
+                                               const std::vector<storage::ScimGroup>& groups,
+                                               const UserId& user) {
+  std::vector<std::string> out;
+  for (const storage::ScimGroup& g : groups) {
+    if (!contains(g.members, user)) continue;
+    bool mapped = false;
+    for (const GroupRole& e : mapping.entries)
+      if (iequals(e.group, g.display_name) && e.role != rbac::role::owner) {
+        out.push_back(e.role);
+        mapped = true;
+      }
+    if (mapped) continue;
+    const std::string name = detail::lower(g.display_name);
+    if (name == rbac::role::owner) continue;  // a directory never grants owner
+    if (is_builtin_role(name)) {
+      out.push_back(name);
+      continue;
+    }
+    auto custom = roles.get(org, g.display_name);
+    if (custom) {
+      out.push_back(g.display_name);
+      continue;
+    }
+    if (custom.error().code != Errc::not_found) return custom.error();
+  }
+  return sorted(std::move(out));
+}
+}  // namespace
+
+Result<void> ScimService::sync_roles(const ScimCaller& caller,
+                                     const std::vector<storage::ScimGroup>& before,
+                                     const std::vector<storage::ScimGroup>& after,
+                                     const std::vector<UserId>& users) {
+  GroupMapping mapping;
+  if (options_.group_mapping) {
+    auto m = options_.group_mapping(caller.org);
+    if (!m) return m.error();
+    mapping = std::move(*m);
+  }
+  for (const UserId& user : users) {
+    auto was = granted_roles(storage_.roles(), caller.org, mapping, before, user);
+    if (!was) return was.error();
+    auto now = granted_roles(storage_.roles(), caller.org, mapping, after, user);
+    if (!now) return now.error();
+    if (*was == *now) continue;
+    auto m = storage_.memberships().get(caller.org, user);
+    if (!m) {
+      if (m.error().code == Errc::not_found) continue;  // left the org meanwhile
+      return m.error();
+    }
+    // Roles the groups granted before are taken away, the ones they grant now added; roles
+    // given by hand (and owner) stay. A member left with nothing gets the default role.
+    std::vector<std::string> to;
+    for (const std::string& r : m->roles)
+      if (std::find(was->begin(), was->end(), r) == was->end()) to.push_back(r);
+    if (!now->empty()) std::erase(to, options_.default_role);
+    to.insert(to.end(), now->begin(), now->end());
+    if (to.empty()) to.push_back(options_.default_role);
+    to = sorted(std::move(to));
+    if (to == sorted(m->roles)) continue;
+    auto set = storage_.memberships().set_roles(caller.org, user, to);
+    if (!set) {
+      if (set.error().code == Errc::conflict)
+        return make_error(Errc::conflict, scim_type::mutability,
+                          "the organization must keep an active owner");
+      return set.error();
+    }
+    json::object meta;
+    meta["before"] = json_strings(m->roles);
+    meta["after"] = json_strings(to);
+    meta["source"] = "scim_group";
+    if (auto a = audit(caller, "member.role_changed", user, json::serialize(meta)); !a)
+      return a.error();
+  }
+  return ok();
+}
+
+Result<GroupResource> ScimService::create_group(const ScimCaller& caller, std::string_view body) {
+  auto res = group_from_json(body);
+  if (!res) return res.error();
+  auto members = group_members(caller.org, *res);
+  if (!members) return members.error();
+  auto before = storage_.scim_groups().list(caller.org);
+  if (!before) return before.error();
+  const Timestamp now = clock_.now();
+  storage::ScimGroup g;
+  g.id = ScimGroupId::generate(random_, clock_);
+  g.org = caller.org;
+  g.display_name = res->display_name;
+  g.external_id = res->external_id;
+  g.members = *members;
+  g.version = 1;
+  g.created_at = now;
+  g.updated_at = now;
+  auto created = storage_.scim_groups().create(caller.org, g);
+  if (!created) {
+    if (created.error().code == Errc::conflict)
+      return make_error(Errc::conflict, scim_type::uniqueness, "displayName already exists");
+    return created.error();
+  }
+  std::vector<storage::ScimGroup> after = *before;
+  after.push_back(*created);
+  if (auto r = sync_roles(caller, *before, after, *members); !r) return r.error();
+  json::object meta;
+  meta["displayName"] = g.display_name;
+  meta["externalId"] = g.external_id;
+  meta["members"] = static_cast<std::int64_t>(members->size());
+  if (auto a =
+          audit_event(caller, "scim.group_created", "group", g.id.str(), json::serialize(meta));
+      !a)
+    return a.error();
+  return group_resource_from(*created);
+}
+
+Result<GroupResource> ScimService::get_group(const ScimCaller& caller, std::string_view id) {
+  auto g = load_group(caller.org, id);
+  if (!g) return g.error();
+  return group_resource_from(*g);
+}
+
+Result<GroupListResponse> ScimService::list_groups(const ScimCaller& caller, const ListQuery& q) {
+  std::optional<Filter> filter;
+  if (!q.filter.empty()) {
+    auto f = parse_filter(q.filter);
+    if (!f) return f.error();
+    if (auto c = check_group_filter(*f); !c) return c.error();
+    filter = std::move(*f);
+  }
+  GroupListResponse out;
+  out.start_index = std::max<std::int64_t>(1, q.start_index);
+  const std::int64_t count =
+      std::clamp<std::int64_t>(q.count.value_or(options_.max_results), 0, options_.max_results);
+  const std::int64_t first = out.start_index - 1;
+  auto groups = storage_.scim_groups().list(caller.org);
+  if (!groups) return groups.error();
+  for (const storage::ScimGroup& g : *groups) {
+    GroupResource r = group_resource_from(g);
+    if (filter) {
+      auto m = matches(*filter, r);
+      if (!m) return m.error();
+      if (!*m) continue;
+    }
+    const std::int64_t position = out.total_results++;
+    if (position >= first && position < first + count) out.resources.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<GroupResource> ScimService::store_group(const ScimCaller& caller,
+                                               const storage::ScimGroup& cur, GroupResource next) {
+  auto members = group_members(caller.org, next);
+  if (!members) return members.error();
+  auto before = storage_.scim_groups().list(caller.org);
+  if (!before) return before.error();
+  storage::ScimGroup g = cur;
+  g.display_name = next.display_name;
+  g.external_id = next.external_id;
+  g.members = *members;
+  g.version = cur.version + 1;
+  g.updated_at = clock_.now();
+  auto updated = storage_.scim_groups().update(caller.org, g);
+  if (!updated) {
+    if (updated.error().code == Errc::conflict)
+      return make_error(Errc::conflict, scim_type::uniqueness, "displayName already exists");
+    return updated.error();
+  }
+  std::vector<storage::ScimGroup> after = *before;
+  for (storage::ScimGroup& x : after)
+    if (x.id == g.id) x = *updated;
+  // Everyone who was or is a member: a rename can change the role of those who stayed too.
+  std::vector<UserId> touched = cur.members;
+  for (const UserId& u : *members)
+    if (!contains(touched, u)) touched.push_back(u);
+  if (auto r = sync_roles(caller, *before, after, touched); !r) return r.error();
+  json::array added, removed;
+  for (const UserId& u : *members)
+    if (!contains(cur.members, u)) added.emplace_back(u.str());
+  for (const UserId& u : cur.members)
+    if (!contains(*members, u)) removed.emplace_back(u.str());
+  json::object meta;
+  meta["displayName"] = g.display_name;
+  if (g.display_name != cur.display_name) meta["displayName_before"] = cur.display_name;
+  meta["members_added"] = std::move(added);
+  meta["members_removed"] = std::move(removed);
+  if (auto a =
+          audit_event(caller, "scim.group_updated", "group", g.id.str(), json::serialize(meta));
+      !a)
+    return a.error();
+  return group_resource_from(*updated);
+}
+
+Result<GroupResource> ScimService::replace_group(const ScimCaller& caller, std::string_view id,
+                                                 std::string_view body) {
+  auto cur = load_group(caller.org, id);
+  if (!cur) return cur.error();
+  auto next = group_from_json(body);
+  if (!next) return next.error();
+  return store_group(caller, *cur, std::move(*next));
+}
+
+Result<GroupResource> ScimService::patch_group(const ScimCaller& caller, std::string_view id,
+                                               std::string_view body) {
+  auto cur = load_group(caller.org, id);
+  if (!cur) return cur.error();
+  auto patch = parse_patch(body);
+  if (!patch) return patch.error();
+  auto next = apply_group_patch(group_resource_from(*cur), *patch);
+  if (!next) return next.error();
+  return store_group(caller, *cur, std::move(*next));
+}
+
+Result<void> ScimService::delete_group(const ScimCaller& caller, std::string_view id) {
+  auto cur = load_group(caller.org, id);
+  if (!cur) return cur.error();
+  auto before = storage_.scim_groups().list(caller.org);
+  if (!before) return before.error();
+  if (auto r = storage_.scim_groups().remove(caller.org, cur->id); !r)
+    return r.error().code == Errc::not_found ? Result<void>(not_found_group()) : r;
+  std::vector<storage::ScimGroup> after = *before;
+  std::erase_if(after, [&](const storage::ScimGroup& g) { return g.id == cur->id; });
+  if (auto r = sync_roles(caller, *before, after, cur->members); !r) return r.error();
+  json::object meta;
+  meta["displayName"] = cur->display_name;
+  meta["members"] = static_cast<std::int64_t>(cur->members.size());
+  return audit_event(caller, "scim.group_deleted", "group", cur->id.str(), json::serialize(meta));
+}
+
+Result<std::vector<RoleChange>> ScimService::plan_stored_group_mapping(
+    const OrgId& org, const GroupMapping& mapping) {
+  auto groups = storage_.scim_groups().list(org);
+  if (!groups) return groups.error();
+  std::vector<DirectoryGroup> dir;
+  dir.reserve(groups->size());
+  for (const storage::ScimGroup& g : *groups)
+    dir.push_back(DirectoryGroup{g.display_name, g.members});
+  return plan_group_mapping(org, mapping, dir);
+}
+
+std::string ScimService::group_json(const GroupResource& group) const {
+  return to_json(group, options_.base_url);
+}
+
+std::string ScimService::group_list_json(const GroupListResponse& list) const {
+  json::object o;
+  o["schemas"] = json::array{json::string(kListResponseSchema)};
+  o["totalResults"] = list.total_results;
+  o["itemsPerPage"] = static_cast<std::int64_t>(list.resources.size());
+  o["startIndex"] = list.start_index;
+  json::array items;
+  for (const GroupResource& r : list.resources) {
+    auto v = detail::parse_json(to_json(r, options_.base_url));
+    if (v) items.push_back(std::move(*v));
+  }
+  o["Resources"] = std::move(items);
+  return json::serialize(o);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ WebhookEventStore::~WebhookEventStore() = default;
 AuditStore::~AuditStore() = default;
 WorkspaceStore::~WorkspaceStore() = default;
 ScimTokenStore::~ScimTokenStore() = default;
+ScimGroupStore::~ScimGroupStore() = default;
 IdempotencyStore::~IdempotencyStore() = default;
 Storage::~Storage() = default;
 

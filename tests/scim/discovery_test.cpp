@@ -25,9 +25,15 @@ TEST(ScimDiscovery, ServiceProviderConfigStatesWhatIsSupported) {
             "https://a.test/scim/v2/ServiceProviderConfig");
 }
 
-TEST(ScimDiscovery, SchemasAndResourceTypesDescribeUsers) {
+TEST(ScimDiscovery, SchemasAndResourceTypesDescribeUsersAndGroups) {
   auto s = boost::json::parse(schemas_json("")).as_object();
-  EXPECT_EQ(s.at("totalResults").as_int64(), 1);
+  EXPECT_EQ(s.at("totalResults").as_int64(), 2);
+  const auto& group_schema = s.at("Resources").as_array().at(1).as_object();
+  EXPECT_EQ(group_schema.at("id").as_string(), "urn:ietf:params:scim:schemas:core:2.0:Group");
+  bool members_listed = false;
+  for (const auto& a : group_schema.at("attributes").as_array())
+    if (a.as_object().at("name").as_string() == "members") members_listed = true;
+  EXPECT_TRUE(members_listed);
   const auto& user = s.at("Resources").as_array().at(0).as_object();
   EXPECT_EQ(user.at("id").as_string(), "urn:ietf:params:scim:schemas:core:2.0:User");
   bool user_name_required = false;
@@ -42,6 +48,11 @@ TEST(ScimDiscovery, SchemasAndResourceTypesDescribeUsers) {
   EXPECT_EQ(type.at("schema").as_string(), "urn:ietf:params:scim:schemas:core:2.0:User");
   EXPECT_EQ(type.at("meta").as_object().at("location").as_string(),
             "https://a.test/scim/v2/ResourceTypes/User");
+  const auto& group = r.at("Resources").as_array().at(1).as_object();
+  EXPECT_EQ(group.at("endpoint").as_string(), "/Groups");
+  EXPECT_EQ(group.at("schema").as_string(), "urn:ietf:params:scim:schemas:core:2.0:Group");
+  EXPECT_EQ(group.at("meta").as_object().at("location").as_string(),
+            "https://a.test/scim/v2/ResourceTypes/Group");
 }
 
 }  // namespace

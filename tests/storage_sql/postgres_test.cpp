@@ -49,7 +49,7 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
   *pg_session("postgres") << "CREATE DATABASE " + db;
   // Not migrated yet: the app cannot open it.
   EXPECT_THAT(storage::open_postgres({.url = pg_url(db, kAppRole)}), HasError(Errc::unavailable));
-  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(4));
+  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(5));
   EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(0));
   {
     // open_postgres with a migration URL migrates (no-op here) and grants.
@@ -59,14 +59,14 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
     EXPECT_THAT((*st)->ping(), IsOk());
   }
   auto s = pg_session(db);
-  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 4);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 5);
   // Every tenant table has RLS enabled and forced.
   EXPECT_EQ(count(*s,
                   "SELECT COUNT(*) FROM pg_class WHERE relname IN ('orgs', 'memberships', "
                   "'invitations', 'api_keys', 'roles', 'usage_events', 'usage_daily', "
                   "'subscriptions', 'audit_heads', 'audit_events', 'workspaces', "
-                  "'scim_tokens') AND relrowsecurity AND relforcerowsecurity"),
-            12);
+                  "'scim_tokens', 'scim_groups') AND relrowsecurity AND relforcerowsecurity"),
+            13);
   s.reset();
   drop_pg_database(db);
 }

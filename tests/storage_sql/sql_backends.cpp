@@ -41,6 +41,7 @@ class LeasedStorage final : public storage::Storage {
   storage::AuditStore& audit() override { return inner_->audit(); }
   storage::WorkspaceStore& workspaces() override { return inner_->workspaces(); }
   storage::ScimTokenStore& scim_tokens() override { return inner_->scim_tokens(); }
+  storage::ScimGroupStore& scim_groups() override { return inner_->scim_groups(); }
   storage::IdempotencyStore& idempotency() override { return inner_->idempotency(); }
   Result<void> ping() override { return inner_->ping(); }
   std::string_view backend_name() const noexcept override { return inner_->backend_name(); }

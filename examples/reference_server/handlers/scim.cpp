@@ -1,24 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// PENDING (not compiled: the handler glob takes *.cpp only). /scim/v2 over scim::ScimService,
-// written against include/tenantkit/scim of branch `scim`, which was not in main at the srv-audit
-// deadline. To enable, once `scim` is merged: rename to handlers/scim.hpp/.cpp, add to Services
-//   std::unique_ptr<scim::ScimService> scim;  // services.hpp (+ #include
-//   <tenantkit/scim/service.hpp>) s->scim = std::make_unique<scim::ScimService>(db, s->hasher,
-//   app.random(), app.clock(),
-//       scim::ScimOptions{.base_url = config.effective_public_url() + "/scim/v2",
-//                         .seat_limit = <entitlements seats limit, nullopt when unlimited>});
-// and `append(all, handlers::scim_routes(services));` in routes.cpp. tests/e2e/test_scim_api.py
-// (skipping until then) covers these routes.
 // /scim/v2: the SCIM token is checked inside each handler rather than by a step, because a
 // refused request must get a SCIM error body, not problem+json.
 #include "handlers/scim.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <string>
 
 #include <tenantkit/scim/discovery.hpp>
 #include <tenantkit/scim/error.hpp>
+#include <tenantkit/scim/group_resource.hpp>
 #include <tenantkit/scim/service.hpp>
 #include <tenantkit/scim/user_resource.hpp>
 
@@ -65,6 +57,13 @@ Response user_response(const scim::ScimService& svc, http::status status,
   return res;
 }
 
+Response group_response(const scim::ScimService& svc, http::status status,
+                        const scim::GroupResource& group) {
+  Response res = scim_ok(status, svc.group_json(group));
+  res.set(http::field::etag, scim::etag(group));
+  return res;
+}
+
 // Authenticates, enters the token's org, checks the plan, runs `fn`; every failure becomes an
 // RFC 7644 error body.
 Handler scim_route(Services& s, ScimHandler fn) {
@@ -101,6 +100,40 @@ Result<std::optional<std::int64_t>> int_param(const RequestContext& ctx, std::st
   return std::optional<std::int64_t>(n);
 }
 
+// `excludedAttributes=members` (Entra ID sends it on every group lookup): large groups stay
+// out of the response (RFC 7644 §3.4.2.5). Other attributes are always returned.
+bool exclude_members(const RequestContext& ctx) {
+  auto v = ctx.query_param("excludedAttributes");
+  if (!v) return false;
+  std::string lower(*v);
+  for (char& c : lower)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::size_t pos = 0;
+  while (pos <= lower.size()) {
+    const std::size_t comma = std::min(lower.find(',', pos), lower.size());
+    std::string_view item(lower.data() + pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "members" || item == "urn:ietf:params:scim:schemas:core:2.0:group:members")
+      return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+// filter, startIndex and count of a list request (RFC 7644 §3.4.2).
+Result<scim::ListQuery> list_query(const RequestContext& ctx) {
+  scim::ListQuery q;
+  if (auto f = ctx.query_param("filter")) q.filter = std::string(*f);
+  auto start = int_param(ctx, "startIndex");
+  if (!start) return start.error();
+  if (*start) q.start_index = **start;
+  auto count = int_param(ctx, "count");
+  if (!count) return count.error();
+  q.count = *count;
+  return q;
+}
+
 }  // namespace
 
 std::vector<Route> scim_routes(Services& s) {
@@ -109,15 +142,9 @@ std::vector<Route> scim_routes(Services& s) {
   const std::string base = s.app.config().effective_public_url() + "/scim/v2";
 
   auto list = [&svc](RequestContext& ctx, const scim::ScimCaller& caller) -> Result<Response> {
-    scim::ListQuery q;
-    if (auto f = ctx.query_param("filter")) q.filter = std::string(*f);
-    auto start = int_param(ctx, "startIndex");
-    if (!start) return start.error();
-    if (*start) q.start_index = **start;
-    auto count = int_param(ctx, "count");
-    if (!count) return count.error();
-    q.count = *count;
-    auto users = svc.list_users(caller, q);
+    auto q = list_query(ctx);
+    if (!q) return q.error();
+    auto users = svc.list_users(caller, *q);
     if (!users) return users.error();
     return scim_ok(http::status::ok, svc.list_json(*users));
   };
@@ -148,6 +175,47 @@ std::vector<Route> scim_routes(Services& s) {
     if (auto done = svc.delete_user(caller, ctx.param("id")); !done) return done.error();
     return empty_response(http::status::no_content);
   };
+  auto list_groups = [&svc](RequestContext& ctx,
+                            const scim::ScimCaller& caller) -> Result<Response> {
+    auto q = list_query(ctx);
+    if (!q) return q.error();
+    auto groups = svc.list_groups(caller, *q);
+    if (!groups) return groups.error();
+    if (exclude_members(ctx))
+      for (scim::GroupResource& g : groups->resources) g.members.clear();
+    return scim_ok(http::status::ok, svc.group_list_json(*groups));
+  };
+  auto create_group = [&svc, base](RequestContext& ctx,
+                                   const scim::ScimCaller& caller) -> Result<Response> {
+    auto group = svc.create_group(caller, ctx.request.body());
+    if (!group) return group.error();
+    Response res = group_response(svc, http::status::created, *group);
+    res.set(http::field::location, base + "/Groups/" + group->id);
+    return res;
+  };
+  auto get_group = [&svc](RequestContext& ctx, const scim::ScimCaller& caller) -> Result<Response> {
+    auto group = svc.get_group(caller, ctx.param("id"));
+    if (!group) return group.error();
+    if (exclude_members(ctx)) group->members.clear();
+    return group_response(svc, http::status::ok, *group);
+  };
+  auto replace_group = [&svc](RequestContext& ctx,
+                              const scim::ScimCaller& caller) -> Result<Response> {
+    auto group = svc.replace_group(caller, ctx.param("id"), ctx.request.body());
+    if (!group) return group.error();
+    return group_response(svc, http::status::ok, *group);
+  };
+  auto patch_group = [&svc](RequestContext& ctx,
+                            const scim::ScimCaller& caller) -> Result<Response> {
+    auto group = svc.patch_group(caller, ctx.param("id"), ctx.request.body());
+    if (!group) return group.error();
+    return group_response(svc, http::status::ok, *group);
+  };
+  auto remove_group = [&svc](RequestContext& ctx,
+                             const scim::ScimCaller& caller) -> Result<Response> {
+    if (auto done = svc.delete_group(caller, ctx.param("id")); !done) return done.error();
+    return empty_response(http::status::no_content);
+  };
   const auto discovery = [&s](std::function<std::string()> body) {
     return scim_route(
         s, [body = std::move(body)](RequestContext&, const scim::ScimCaller&) -> Result<Response> {
@@ -162,6 +230,12 @@ std::vector<Route> scim_routes(Services& s) {
       {verb::put, "/scim/v2/Users/{id}", {}, scim_route(s, replace)},
       {verb::patch, "/scim/v2/Users/{id}", {}, scim_route(s, patch)},
       {verb::delete_, "/scim/v2/Users/{id}", {}, scim_route(s, remove)},
+      {verb::get, "/scim/v2/Groups", {}, scim_route(s, list_groups)},
+      {verb::post, "/scim/v2/Groups", {}, scim_route(s, create_group)},
+      {verb::get, "/scim/v2/Groups/{id}", {}, scim_route(s, get_group)},
+      {verb::put, "/scim/v2/Groups/{id}", {}, scim_route(s, replace_group)},
+      {verb::patch, "/scim/v2/Groups/{id}", {}, scim_route(s, patch_group)},
+      {verb::delete_, "/scim/v2/Groups/{id}", {}, scim_route(s, remove_group)},
       {verb::get, "/scim/v2/ServiceProviderConfig", {}, discovery([base] {
          return scim::service_provider_config_json(base);
        })},

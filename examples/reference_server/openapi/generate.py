@@ -200,6 +200,16 @@ SCHEMAS: dict[str, Any] = {
     "ScimListResponse": obj({"schemas": STRS, "totalResults": INT, "startIndex": INT,
                              "itemsPerPage": INT, "Resources": arr(ref("ScimUser"))},
                             ["schemas", "totalResults", "Resources"]),
+    "ScimGroup": obj({
+        "schemas": STRS, "id": STR, "externalId": STR, "displayName": STR,
+        "members": arr(obj({"value": STR, "$ref": STR, "display": STR}, ["value"])),
+        "meta": obj({"resourceType": STR, "created": TIME, "lastModified": TIME,
+                     "location": STR, "version": STR}),
+    }, ["displayName"], description="A directory group; its members get the role it maps to "
+                                    "(a group named like a role other than owner)."),
+    "ScimGroupListResponse": obj({"schemas": STRS, "totalResults": INT, "startIndex": INT,
+                                  "itemsPerPage": INT, "Resources": arr(ref("ScimGroup"))},
+                                 ["schemas", "totalResults", "Resources"]),
     "ScimPatchOp": obj({"schemas": STRS, "Operations": arr(obj({
         "op": {"type": "string", "enum": ["add", "remove", "replace", "Add", "Remove",
                                           "Replace"]},
@@ -248,8 +258,8 @@ RESPONSES["E429Metered"] = {
                 "RateLimit-Policy": {"$ref": "#/components/headers/RateLimit-Policy"}},
 }
 SCIM_STATUS = {400: "invalidSyntax / invalidFilter / invalidValue", 401: "Bad SCIM token",
-               404: "No such user in the token's org", 409: "uniqueness / mutability",
-               402: "seat_limit_reached", 413: "Payload too large"}
+               404: "No such resource in the token's org", 409: "uniqueness / mutability",
+               402: "feature_not_in_plan (scim) / seat_limit_reached", 413: "Payload too large"}
 for status, text in SCIM_STATUS.items():
     RESPONSES[f"Scim{status}"] = {"description": text, "content": {
         "application/scim+json": {"schema": ref("ScimError")}}}
@@ -714,6 +724,34 @@ route("patch", "/scim/v2/Users/{id}", op="scimPatchUser",
       responses={"200": SCIM_USER}, errors=[400, 404, 409, 413])
 route("delete", "/scim/v2/Users/{id}", op="scimDeleteUser", summary="Remove from the org",
       tag="scim", auth="scim", scim=True, responses={"204": NO_CONTENT}, errors=[404, 409])
+SCIM_GROUP = ok(200, ref("ScimGroup"), "The group", media=SCIM)
+route("get", "/scim/v2/Groups", op="scimListGroups", summary="List groups", tag="scim",
+      auth="scim", scim=True,
+      params=[q("filter", STR, 'e.g. displayName eq "admin"'),
+              q("startIndex", {"type": "integer", "minimum": 1}),
+              q("count", {"type": "integer", "minimum": 0}),
+              q("excludedAttributes", STR, "members: leave the member lists out")],
+      responses={"200": ok(200, ref("ScimGroupListResponse"), "ListResponse", media=SCIM)},
+      errors=[400])
+route("post", "/scim/v2/Groups", op="scimCreateGroup",
+      summary="Create a group (members get the role it maps to)", tag="scim",
+      auth="scim", scim=True, body=json_body(ref("ScimGroup"), media=SCIM),
+      responses={"201": ok(201, ref("ScimGroup"), "Created", media=SCIM)},
+      errors=[400, 402, 409, 413])
+route("get", "/scim/v2/Groups/{id}", op="scimGetGroup", summary="A group", tag="scim",
+      auth="scim", scim=True,
+      params=[q("excludedAttributes", STR, "members: leave the member list out")],
+      responses={"200": SCIM_GROUP}, errors=[404])
+route("put", "/scim/v2/Groups/{id}", op="scimReplaceGroup", summary="Replace a group",
+      tag="scim", auth="scim", scim=True, body=json_body(ref("ScimGroup"), media=SCIM),
+      responses={"200": SCIM_GROUP}, errors=[400, 404, 409, 413])
+route("patch", "/scim/v2/Groups/{id}", op="scimPatchGroup",
+      summary="PatchOp: add/remove/replace members (Okta and Entra forms), displayName",
+      tag="scim", auth="scim", scim=True, body=json_body(ref("ScimPatchOp"), media=SCIM),
+      responses={"200": SCIM_GROUP}, errors=[400, 404, 409, 413])
+route("delete", "/scim/v2/Groups/{id}", op="scimDeleteGroup",
+      summary="Delete a group (its members lose the role it granted)",
+      tag="scim", auth="scim", scim=True, responses={"204": NO_CONTENT}, errors=[404])
 for name in ("ServiceProviderConfig", "Schemas", "ResourceTypes"):
     route("get", f"/scim/v2/{name}", op=f"scim{name}", summary=f"Discovery: {name}", tag="scim",
           auth="scim", scim=True,

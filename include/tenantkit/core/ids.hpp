@@ -81,6 +81,7 @@ struct WorkspaceTag   { static constexpr std::string_view kName = "workspace"; }
 struct UsageEventTag  { static constexpr std::string_view kName = "usage event"; };
 struct AuditEventTag  { static constexpr std::string_view kName = "audit event"; };
 struct ScimTokenTag   { static constexpr std::string_view kName = "SCIM token"; };
+struct ScimGroupTag   { static constexpr std::string_view kName = "SCIM group"; };
 struct WebhookEventTag{ static constexpr std::string_view kName = "webhook event"; };
 struct RequestTag     { static constexpr std::string_view kName = "request"; };
 // clang-format on
@@ -97,6 +98,7 @@ using WorkspaceId = Id<WorkspaceTag>;
 using UsageEventId = Id<UsageEventTag>;
 using AuditEventId = Id<AuditEventTag>;
 using ScimTokenId = Id<ScimTokenTag>;
+using ScimGroupId = Id<ScimGroupTag>;
 using WebhookEventId = Id<WebhookEventTag>;
 using RequestId = Id<RequestTag>;
 

@@ -36,7 +36,8 @@ struct ScimError {
 };
 
 /// Maps `e` to its SCIM form: bad_request/validation_failed 400 (scimType from the detail prefix,
-/// else invalidValue), unauthorized 401, forbidden/feature_not_in_plan 403, not_found 404,
+/// else invalidValue), unauthorized 401, forbidden 403, feature_not_in_plan/seat_limit_reached/
+/// plan_limit_reached 402 (as API.md), not_found 404,
 /// conflict 409 (uniqueness unless the prefix says otherwise), payload_too_large 413,
 /// rate_limited/quota_exceeded 429, unavailable 503, anything else 500 with a generic detail.
 ScimError to_scim_error(const Error& e);

@@ -6,6 +6,9 @@
 // externalId, active flag and attributes (Membership::scim_profile). Deactivating or deleting a
 // user suspends or removes the membership in that org only and revokes all the user's sessions.
 // Every change writes an audit event (scim.user_created/updated/deleted, actor_type "scim").
+// Groups (storage::ScimGroupStore) map to roles: a member of a group gets the role the org's
+// mapping names for it (ScimOptions::group_mapping, else a group named like a role other than
+// owner); leaving the group takes that role away again (member.role_changed audit events).
 // Safe for concurrent use (state lives in the stores); calls block on storage.
 #pragma once
 
@@ -22,6 +25,7 @@
 #include <tenantkit/core/random.hpp>
 #include <tenantkit/core/result.hpp>
 #include <tenantkit/core/secret.hpp>
+#include <tenantkit/scim/group_resource.hpp>
 #include <tenantkit/scim/user_resource.hpp>
 #include <tenantkit/storage/storage.hpp>
 
@@ -58,6 +62,13 @@ struct ListResponse {
   std::vector<UserResource> resources{};  ///< itemsPerPage is resources.size().
 };
 
+/// A Group ListResponse.
+struct GroupListResponse {
+  std::int64_t total_results = 0;
+  std::int64_t start_index = 1;
+  std::vector<GroupResource> resources{};
+};
+
 /// Groups mapped to roles: members of directory group `group` get role `role` in the org.
 struct GroupRole {
   std::string group{};  ///< The group's displayName, compared case-insensitively.
@@ -91,6 +102,10 @@ struct ScimOptions {
   std::int64_t max_results = 200;
   /// The org's seat limit for new memberships (e.g. from its plan); unset: no limit.
   std::function<Result<std::optional<std::int64_t>>(const OrgId&)> seat_limit{};
+  /// The org's explicit group mapping. Unset, or for a group it does not name: a group whose
+  /// displayName equals (case-insensitively) a built-in role other than owner, or one of the
+  /// org's custom roles, maps to that role; any other group grants nothing.
+  std::function<Result<GroupMapping>(const OrgId&)> group_mapping{};
 };
 
 class ScimService {
@@ -151,6 +166,42 @@ class ScimService {
                                                       const GroupMapping& mapping,
                                                       const std::vector<DirectoryGroup>& groups);
 
+  /// POST /Groups. Members must be users of the caller's org; each member's roles are synced
+  /// with the mapping. Errors: bad_request (invalidSyntax, invalidValue: bad JSON, no
+  /// displayName, a member that is not a user of the org), conflict (uniqueness: displayName
+  /// taken in the org), plan_limit_reached (ScimGroupStore::kMaxGroupsPerOrg), unavailable.
+  Result<GroupResource> create_group(const ScimCaller& caller, std::string_view json);
+
+  /// GET /Groups/{id}. Errors: not_found (including another org's group), unavailable.
+  Result<GroupResource> get_group(const ScimCaller& caller, std::string_view id);
+
+  /// GET /Groups (filter on displayName, externalId, id, members.value, meta). Errors:
+  /// bad_request (invalidFilter), unavailable.
+  Result<GroupListResponse> list_groups(const ScimCaller& caller, const ListQuery& query);
+
+  /// PUT /Groups/{id}: replaces displayName, externalId and members; members who joined or
+  /// left get their roles synced. Errors: as create_group, plus not_found.
+  Result<GroupResource> replace_group(const ScimCaller& caller, std::string_view id,
+                                      std::string_view json);
+
+  /// PATCH /Groups/{id} with a PatchOp body (apply_group_patch()). Errors: as replace_group,
+  /// plus the PatchOp errors of parse_patch() and apply_group_patch().
+  Result<GroupResource> patch_group(const ScimCaller& caller, std::string_view id,
+                                    std::string_view json);
+
+  /// DELETE /Groups/{id}: its members lose the role it granted. Errors: not_found, unavailable.
+  Result<void> delete_group(const ScimCaller& caller, std::string_view id);
+
+  /// Dry run of `mapping` over the org's stored groups: plan_group_mapping() with the groups of
+  /// storage::ScimGroupStore. Errors: as plan_group_mapping.
+  Result<std::vector<RoleChange>> plan_stored_group_mapping(const OrgId& org,
+                                                            const GroupMapping& mapping);
+
+  /// The response body of a group.
+  std::string group_json(const GroupResource& group) const;
+  /// The response body of a group list.
+  std::string group_list_json(const GroupListResponse& list) const;
+
   /// The response body of a user (to_json() with ScimOptions::base_url).
   std::string user_json(const UserResource& user) const;
   /// The response body of a list.
@@ -162,6 +213,16 @@ class ScimService {
   Result<UserResource> store(const ScimCaller& caller, const Loaded& current, UserResource next);
   Result<void> audit(const ScimCaller& caller, std::string_view action, const UserId& user,
                      std::string metadata_json);
+  Result<void> audit_event(const ScimCaller& caller, std::string_view action,
+                           std::string_view target_type, std::string target_id,
+                           std::string metadata_json);
+  Result<storage::ScimGroup> load_group(const OrgId& org, std::string_view id);
+  Result<std::vector<UserId>> group_members(const OrgId& org, const GroupResource& group);
+  Result<GroupResource> store_group(const ScimCaller& caller, const storage::ScimGroup& current,
+                                    GroupResource next);
+  Result<void> sync_roles(const ScimCaller& caller, const std::vector<storage::ScimGroup>& before,
+                          const std::vector<storage::ScimGroup>& after,
+                          const std::vector<UserId>& users);
 
   storage::Storage& storage_;
   const apikey::KeyHasher& hasher_;

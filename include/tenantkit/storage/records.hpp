@@ -236,6 +236,20 @@ struct ScimToken {
   friend bool operator==(const ScimToken&, const ScimToken&) = default;
 };
 
+/// A directory group pushed by an org's SCIM client (RFC 7643 §4.2). Its members get the role
+/// the org's group mapping names (scim::ScimService).
+struct ScimGroup {
+  ScimGroupId id;
+  OrgId org;
+  std::string display_name;     ///< Unique per org, compared case-insensitively.
+  std::string external_id;      ///< The directory's id; "" when none.
+  std::vector<UserId> members;  ///< Members of the org; no duplicates, in the order sent.
+  std::int64_t version = 1;     ///< Bumped on every write (the ETag).
+  Timestamp created_at;
+  Timestamp updated_at;
+  friend bool operator==(const ScimGroup&, const ScimGroup&) = default;
+};
+
 /// A stored response for an Idempotency-Key, per scope (an org or a user).
 struct IdempotencyRecord {
   std::string scope;  ///< Who sent the key: "org:<id>" or "user:<id>".

@@ -16,6 +16,7 @@
 #include <tenantkit/storage/membership_store.hpp>
 #include <tenantkit/storage/org_store.hpp>
 #include <tenantkit/storage/role_store.hpp>
+#include <tenantkit/storage/scim_group_store.hpp>
 #include <tenantkit/storage/scim_token_store.hpp>
 #include <tenantkit/storage/session_store.hpp>
 #include <tenantkit/storage/usage_store.hpp>
@@ -43,6 +44,7 @@ class Storage {
   virtual AuditStore& audit() = 0;
   virtual WorkspaceStore& workspaces() = 0;
   virtual ScimTokenStore& scim_tokens() = 0;
+  virtual ScimGroupStore& scim_groups() = 0;
   virtual IdempotencyStore& idempotency() = 0;
 
   /// Checks that the backend answers (readiness). Errors: unavailable.

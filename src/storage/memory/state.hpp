@@ -60,6 +60,7 @@ struct State {
 
   std::map<ScimTokenId, ScimToken> scim_tokens;
   std::map<std::string, ScimTokenId, std::less<>> scim_by_hash;
+  std::map<ScimGroupId, ScimGroup> scim_groups;
 
   std::map<std::pair<std::string, std::string>, IdempotencyRecord, std::less<>> idempotency;
 

@@ -28,6 +28,7 @@ class MemoryStorage final : public Storage {
         audit_(make_audit_store(state_)),
         workspaces_(make_workspace_store(state_)),
         scim_tokens_(make_scim_token_store(state_)),
+        scim_groups_(make_scim_group_store(state_)),
         idempotency_(make_idempotency_store(state_)) {}
 
   OrgStore& orgs() override { return *orgs_; }
@@ -43,6 +44,7 @@ class MemoryStorage final : public Storage {
   AuditStore& audit() override { return *audit_; }
   WorkspaceStore& workspaces() override { return *workspaces_; }
   ScimTokenStore& scim_tokens() override { return *scim_tokens_; }
+  ScimGroupStore& scim_groups() override { return *scim_groups_; }
   IdempotencyStore& idempotency() override { return *idempotency_; }
 
   Result<void> ping() override { return ok(); }
@@ -63,6 +65,7 @@ class MemoryStorage final : public Storage {
   std::unique_ptr<AuditStore> audit_;
   std::unique_ptr<WorkspaceStore> workspaces_;
   std::unique_ptr<ScimTokenStore> scim_tokens_;
+  std::unique_ptr<ScimGroupStore> scim_groups_;
   std::unique_ptr<IdempotencyStore> idempotency_;
 };
 

@@ -23,6 +23,7 @@ std::unique_ptr<WebhookEventStore> make_webhook_event_store(State& s);
 std::unique_ptr<AuditStore> make_audit_store(State& s);
 std::unique_ptr<WorkspaceStore> make_workspace_store(State& s);
 std::unique_ptr<ScimTokenStore> make_scim_token_store(State& s);
+std::unique_ptr<ScimGroupStore> make_scim_group_store(State& s);
 std::unique_ptr<IdempotencyStore> make_idempotency_store(State& s);
 
 }  // namespace tenantkit::storage::memory

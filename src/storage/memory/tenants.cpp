@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// In-memory orgs, users, memberships, invitations, roles, workspaces and SCIM tokens.
+// In-memory orgs, users, memberships, invitations, roles, workspaces, SCIM tokens and groups.
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <utility>
 
@@ -108,6 +109,7 @@ class MemOrgStore final : public OrgStore {
       s_.scim_by_hash.erase(e.second.token_hash);
       return true;
     });
+    std::erase_if(s_.scim_groups, [&](const auto& e) { return e.second.org == org; });
     const std::string scope = "org:" + org.str();
     std::erase_if(s_.idempotency, [&](const auto& e) { return e.first.first == scope; });
     return ok();
@@ -575,6 +577,85 @@ class MemScimTokenStore final : public ScimTokenStore {
   State& s_;
 };
 
+// ---------------------------------------------------------------------------------------------
+class MemScimGroupStore final : public ScimGroupStore {
+ public:
+  explicit MemScimGroupStore(State& s) : s_(s) {}
+
+  Result<ScimGroup> create(const OrgId& org, const ScimGroup& group) override {
+    ScimGroup rec = group;
+    if (auto r = adopt_org(org, rec); !r) return r.error();
+    if (rec.id.empty()) return Error{Errc::bad_request, "missing SCIM group id"};
+    Lock lock(s_.mu);
+    if (!s_.org_exists(org)) return not_found("org");
+    if (s_.scim_groups.count(rec.id)) return Error{Errc::conflict, "SCIM group id taken"};
+    if (name_taken(org, rec.display_name, rec.id))
+      return Error{Errc::conflict, "displayName already exists"};
+    if (count_locked(org) >= kMaxGroupsPerOrg)
+      return Error{Errc::plan_limit_reached, "too many SCIM groups"};
+    s_.scim_groups.emplace(rec.id, rec);
+    return rec;
+  }
+
+  Result<ScimGroup> get(const OrgId& org, const ScimGroupId& id) override {
+    SharedLock lock(s_.mu);
+    auto it = s_.scim_groups.find(id);
+    if (it == s_.scim_groups.end() || it->second.org != org) return not_found("SCIM group");
+    return it->second;
+  }
+
+  Result<std::vector<ScimGroup>> list(const OrgId& org) override {
+    SharedLock lock(s_.mu);
+    std::vector<ScimGroup> out;
+    for (const auto& [id, g] : s_.scim_groups)
+      if (g.org == org) out.push_back(g);
+    return out;
+  }
+
+  Result<ScimGroup> update(const OrgId& org, const ScimGroup& group) override {
+    Lock lock(s_.mu);
+    auto it = s_.scim_groups.find(group.id);
+    if (it == s_.scim_groups.end() || it->second.org != org) return not_found("SCIM group");
+    if (name_taken(org, group.display_name, group.id))
+      return Error{Errc::conflict, "displayName already exists"};
+    ScimGroup& g = it->second;
+    g.display_name = group.display_name;
+    g.external_id = group.external_id;
+    g.members = group.members;
+    g.version = group.version;
+    g.updated_at = group.updated_at;
+    return g;
+  }
+
+  Result<void> remove(const OrgId& org, const ScimGroupId& id) override {
+    Lock lock(s_.mu);
+    auto it = s_.scim_groups.find(id);
+    if (it == s_.scim_groups.end() || it->second.org != org) return not_found("SCIM group");
+    s_.scim_groups.erase(it);
+    return ok();
+  }
+
+ private:
+  static std::string fold(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  }
+  bool name_taken(const OrgId& org, std::string_view name, const ScimGroupId& except) const {
+    const std::string key = fold(name);
+    return std::any_of(s_.scim_groups.begin(), s_.scim_groups.end(), [&](const auto& e) {
+      return e.second.org == org && e.first != except && fold(e.second.display_name) == key;
+    });
+  }
+  std::size_t count_locked(const OrgId& org) const {
+    return static_cast<std::size_t>(
+        std::count_if(s_.scim_groups.begin(), s_.scim_groups.end(),
+                      [&](const auto& e) { return e.second.org == org; }));
+  }
+
+  State& s_;
+};
+
 }  // namespace
 
 std::unique_ptr<OrgStore> make_org_store(State& s) {
@@ -597,6 +678,9 @@ std::unique_ptr<WorkspaceStore> make_workspace_store(State& s) {
 }
 std::unique_ptr<ScimTokenStore> make_scim_token_store(State& s) {
   return std::make_unique<MemScimTokenStore>(s);
+}
+std::unique_ptr<ScimGroupStore> make_scim_group_store(State& s) {
+  return std::make_unique<MemScimGroupStore>(s);
 }
 
 }  // namespace tenantkit::storage::memory

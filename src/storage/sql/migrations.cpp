@@ -269,8 +269,9 @@ std::vector<std::string> rls_statements() {
 
 const std::vector<std::string>& tenant_tables() {
   static const std::vector<std::string> t = {
-      "orgs",        "memberships",   "invitations", "api_keys",     "roles",      "usage_events",
-      "usage_daily", "subscriptions", "audit_heads", "audit_events", "workspaces", "scim_tokens"};
+      "orgs",         "memberships", "invitations",   "api_keys",    "roles",
+      "usage_events", "usage_daily", "subscriptions", "audit_heads", "audit_events",
+      "workspaces",   "scim_tokens", "scim_groups"};
   return t;
 }
 
@@ -288,9 +289,33 @@ std::vector<Migration> migrations(Dialect dialect) {
                 dialect == Dialect::postgres ? rls_statements() : std::vector<std::string>{}});
   out.push_back(migration_v3(dialect));
   // The SCIM directory's per-org view of a member (scim::ScimService), a JSON object or ''.
-  out.push_back(Migration{
-      4, "membership scim profile",
-      {"ALTER TABLE memberships ADD COLUMN scim_profile TEXT NOT NULL DEFAULT ''"}});
+  out.push_back(
+      Migration{4,
+                "membership scim profile",
+                {"ALTER TABLE memberships ADD COLUMN scim_profile TEXT NOT NULL DEFAULT ''"}});
+  // SCIM groups (scim::ScimService): led by the tenant id like every tenant table, one
+  // displayName per org (display_key is its lower-case form), members as a JSON array of user ids.
+  Migration v5{5, "scim groups", {}};
+  v5.statements.push_back(substitute(R"(CREATE TABLE scim_groups (
+  org_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  display_key TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  members TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  created_at {TS} NOT NULL,
+  updated_at {TS} NOT NULL,
+  PRIMARY KEY (org_id, id),
+  UNIQUE (org_id, display_key)))",
+                                     dialect));
+  if (dialect == Dialect::postgres)
+    for (const char* stmt : {"ALTER TABLE scim_groups ENABLE ROW LEVEL SECURITY",
+                             "ALTER TABLE scim_groups FORCE ROW LEVEL SECURITY",
+                             "CREATE POLICY tenant_isolation ON scim_groups USING (org_id = "
+                             "tk_tenant()) WITH CHECK (org_id = tk_tenant())"})
+      v5.statements.emplace_back(stmt);
+  out.push_back(std::move(v5));
   return out;
 }
 

@@ -22,6 +22,7 @@ class SqlStorage final : public Storage {
         audit_(make_audit_store(*db_)),
         workspaces_(make_workspace_store(*db_)),
         scim_tokens_(make_scim_token_store(*db_)),
+        scim_groups_(make_scim_group_store(*db_)),
         idempotency_(make_idempotency_store(*db_)) {}
 
   OrgStore& orgs() override { return *orgs_; }
@@ -37,6 +38,7 @@ class SqlStorage final : public Storage {
   AuditStore& audit() override { return *audit_; }
   WorkspaceStore& workspaces() override { return *workspaces_; }
   ScimTokenStore& scim_tokens() override { return *scim_tokens_; }
+  ScimGroupStore& scim_groups() override { return *scim_groups_; }
   IdempotencyStore& idempotency() override { return *idempotency_; }
 
   Result<void> ping() override {
@@ -64,6 +66,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<AuditStore> audit_;
   std::unique_ptr<WorkspaceStore> workspaces_;
   std::unique_ptr<ScimTokenStore> scim_tokens_;
+  std::unique_ptr<ScimGroupStore> scim_groups_;
   std::unique_ptr<IdempotencyStore> idempotency_;
 };
 

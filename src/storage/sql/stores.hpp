@@ -24,6 +24,7 @@ std::unique_ptr<WebhookEventStore> make_webhook_event_store(Db& db);
 std::unique_ptr<AuditStore> make_audit_store(Db& db);
 std::unique_ptr<WorkspaceStore> make_workspace_store(Db& db);
 std::unique_ptr<ScimTokenStore> make_scim_token_store(Db& db);
+std::unique_ptr<ScimGroupStore> make_scim_group_store(Db& db);
 std::unique_ptr<IdempotencyStore> make_idempotency_store(Db& db);
 
 /// A Storage over `db`; `name` is backend_name() ("sqlite", "postgres").

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Orgs, memberships, invitations, roles, workspaces and SCIM tokens. Every statement filters by
-// org id in code; on PostgreSQL the unit of work is also scoped for row-level security.
+// Orgs, memberships, invitations, roles, workspaces, SCIM tokens and SCIM groups. Every statement
+// filters by org id in code; on PostgreSQL the unit of work is also scoped for row-level security.
 #include <algorithm>
 
 // GCC 12 at -O1 (the asan preset) reports -Wmaybe-uninitialized inside std::optional's destructor
@@ -157,9 +157,9 @@ class SqlOrgStore final : public OrgStore {
     return db_.run<
         void>(Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<void> {
       if (!lock_org(db_, s, org.str())) return not_found("org");
-      for (const char* table :
-           {"memberships", "invitations", "api_keys", "roles", "usage_events", "usage_daily",
-            "subscriptions", "audit_events", "audit_heads", "workspaces", "scim_tokens"})
+      for (const char* table : {"memberships", "invitations", "api_keys", "roles", "usage_events",
+                                "usage_daily", "subscriptions", "audit_events", "audit_heads",
+                                "workspaces", "scim_tokens", "scim_groups"})
         Query(s, std::string("DELETE FROM ") + table + " WHERE org_id = :o").in(org.str()).exec();
       Query(s, "DELETE FROM idempotency_records WHERE scope = :s").in("org:" + org.str()).exec();
       Query(s, "DELETE FROM orgs WHERE id = :o").in(org.str()).exec();
@@ -813,6 +813,172 @@ class SqlScimTokenStore final : public ScimTokenStore {
   Db& db_;
 };
 
+// ----------------------------------------------------------------------------------------------
+struct ScimGroupRow {
+  static constexpr const char* kCols =
+      "id, org_id, display_name, external_id, members, version, tk_us(created_at), "
+      "tk_us(updated_at)";
+  std::string id, org, display_name, external_id, members;
+  long long version = 0, created = 0, updated = 0;
+  void bind(Query& q) {
+    q.out(id)
+        .out(org)
+        .out(display_name)
+        .out(external_id)
+        .out(members)
+        .out(version)
+        .out(created)
+        .out(updated);
+  }
+  ScimGroup get() const {
+    ScimGroup g{ScimGroupId::from_trusted(id),
+                OrgId::from_trusted(org),
+                display_name,
+                external_id,
+                {},
+                version,
+                ts(created),
+                ts(updated)};
+    for (const std::string& m : decode_list(members)) g.members.push_back(UserId::from_trusted(m));
+    return g;
+  }
+};
+
+std::string display_key(std::string_view name) {
+  std::string out(name);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string member_list(const ScimGroup& g) {
+  std::vector<std::string> ids;
+  ids.reserve(g.members.size());
+  for (const UserId& u : g.members) ids.push_back(u.str());
+  return encode_list(ids);
+}
+
+class SqlScimGroupStore final : public ScimGroupStore {
+ public:
+  explicit SqlScimGroupStore(Db& db) : db_(db) {}
+
+  Result<ScimGroup> create(const OrgId& org, const ScimGroup& group) override {
+    return db_.run<ScimGroup>(
+        Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<ScimGroup> {
+          if (!lock_org(db_, s, org.str())) return not_found("org");
+          if (load(s, org.str(), group.id.str()))
+            return Error{Errc::conflict, "SCIM group id taken"};
+          if (name_taken(s, org.str(), group.display_name, group.id.str()))
+            return Error{Errc::conflict, "displayName already exists"};
+          long long n = 0;
+          Query(s, "SELECT COUNT(*) FROM scim_groups WHERE org_id = :o").in(org.str()).out(n).one();
+          if (n >= static_cast<long long>(kMaxGroupsPerOrg))
+            return Error{Errc::plan_limit_reached, "too many SCIM groups"};
+          ScimGroup stored = group;
+          stored.org = org;
+          const long long version = group.version;
+          Query(s, db_.q("INSERT INTO scim_groups (org_id, id, display_name, display_key, "
+                         "external_id, members, version, created_at, updated_at) VALUES (:o, :i, "
+                         ":n, :k, :e, :m, :v, tk_ts(:c), tk_ts(:u))"))
+              .in(org.str())
+              .in(group.id.str())
+              .in(group.display_name)
+              .in(display_key(group.display_name))
+              .in(group.external_id)
+              .in(member_list(group))
+              .in(version)
+              .in(us(group.created_at))
+              .in(us(group.updated_at))
+              .exec();
+          return stored;
+        });
+  }
+
+  Result<ScimGroup> get(const OrgId& org, const ScimGroupId& id) override {
+    return db_.run<ScimGroup>(Access::read, Scope::tenant(org.str()),
+                              [&](soci::session& s) -> Result<ScimGroup> {
+                                auto g = load(s, org.str(), id.str());
+                                if (!g) return not_found("SCIM group");
+                                return *g;
+                              });
+  }
+
+  Result<std::vector<ScimGroup>> list(const OrgId& org) override {
+    return db_.run<std::vector<ScimGroup>>(
+        Access::read, Scope::tenant(org.str()),
+        [&](soci::session& s) -> Result<std::vector<ScimGroup>> {
+          std::vector<ScimGroup> out;
+          ScimGroupRow r;
+          Query(s, select(db_, ScimGroupRow::kCols, "scim_groups", "WHERE org_id = :o ORDER BY id"))
+              .in(org.str())
+              .row(r)
+              .each([&] { out.push_back(r.get()); });
+          return out;
+        });
+  }
+
+  Result<ScimGroup> update(const OrgId& org, const ScimGroup& group) override {
+    return db_.run<ScimGroup>(
+        Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<ScimGroup> {
+          if (!load(s, org.str(), group.id.str())) return not_found("SCIM group");
+          if (name_taken(s, org.str(), group.display_name, group.id.str()))
+            return Error{Errc::conflict, "displayName already exists"};
+          const long long version = group.version;
+          Query(s, db_.q("UPDATE scim_groups SET display_name = :n, display_key = :k, "
+                         "external_id = :e, members = :m, version = :v, updated_at = tk_ts(:u) "
+                         "WHERE org_id = :o AND id = :i"))
+              .in(group.display_name)
+              .in(display_key(group.display_name))
+              .in(group.external_id)
+              .in(member_list(group))
+              .in(version)
+              .in(us(group.updated_at))
+              .in(org.str())
+              .in(group.id.str())
+              .exec();
+          return *load(s, org.str(), group.id.str());
+        });
+  }
+
+  Result<void> remove(const OrgId& org, const ScimGroupId& id) override {
+    return db_.run<void>(Access::write, Scope::tenant(org.str()),
+                         [&](soci::session& s) -> Result<void> {
+                           if (Query(s, "DELETE FROM scim_groups WHERE org_id = :o AND id = :i")
+                                   .in(org.str())
+                                   .in(id.str())
+                                   .exec() == 0)
+                             return not_found("SCIM group");
+                           return ok();
+                         });
+  }
+
+ private:
+  bool name_taken(soci::session& s, const std::string& org, std::string_view name,
+                  const std::string& except) {
+    std::string id;
+    return Query(s,
+                 "SELECT id FROM scim_groups WHERE org_id = :o AND display_key = :k AND "
+                 "id <> :i")
+        .in(org)
+        .in(display_key(name))
+        .in(except)
+        .out(id)
+        .one();
+  }
+  std::optional<ScimGroup> load(soci::session& s, const std::string& org, const std::string& id) {
+    ScimGroupRow r;
+    if (!Query(s, select(db_, ScimGroupRow::kCols, "scim_groups", "WHERE org_id = :o AND id = :i"))
+             .in(org)
+             .in(id)
+             .row(r)
+             .one())
+      return std::nullopt;
+    return r.get();
+  }
+
+  Db& db_;
+};
+
 }  // namespace
 
 std::unique_ptr<OrgStore> make_org_store(Db& db) {
@@ -832,6 +998,9 @@ std::unique_ptr<WorkspaceStore> make_workspace_store(Db& db) {
 }
 std::unique_ptr<ScimTokenStore> make_scim_token_store(Db& db) {
   return std::make_unique<SqlScimTokenStore>(db);
+}
+std::unique_ptr<ScimGroupStore> make_scim_group_store(Db& db) {
+  return std::make_unique<SqlScimGroupStore>(db);
 }
 
 }  // namespace tenantkit::storage::sql

@@ -21,6 +21,7 @@
 #include <tenantkit/testing/conformance/membership_store.hpp>
 #include <tenantkit/testing/conformance/org_store.hpp>
 #include <tenantkit/testing/conformance/role_store.hpp>
+#include <tenantkit/testing/conformance/scim_group_store.hpp>
 #include <tenantkit/testing/conformance/scim_token_store.hpp>
 #include <tenantkit/testing/conformance/session_store.hpp>
 #include <tenantkit/testing/conformance/usage_store.hpp>
@@ -44,4 +45,5 @@
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, AuditStoreConformance, Backend);        \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, WorkspaceStoreConformance, Backend);    \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ScimTokenStoreConformance, Backend);    \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ScimGroupStoreConformance, Backend);    \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, IdempotencyStoreConformance, Backend)

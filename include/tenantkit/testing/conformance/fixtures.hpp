@@ -305,6 +305,18 @@ class Samples {
     return t;
   }
 
+  storage::ScimGroup scim_group(const OrgId& org, std::vector<UserId> members = {}) {
+    storage::ScimGroup g;
+    g.id = id<ScimGroupId>();
+    g.org = org;
+    g.display_name = unique("Group");
+    g.external_id = unique("ext");
+    g.members = std::move(members);
+    g.version = 1;
+    g.created_at = g.updated_at = now();
+    return g;
+  }
+
  private:
   int counter_ = 0;
 };
