@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // App: the reference server's composition root. It owns the Config, the logger, the worker pool
-// that runs every route (blocking work never runs on an I/O thread), the readiness checks, the
+// (blocking work never runs on an I/O thread: routes run there, except the inline ones and the
+// try-inline ones that need no storage, see run_inline/try_inline), the readiness checks, the
 // metrics registry and the route table. Transport lives in net/ (Server); App holds no socket.
 // Thread-safe after install_routes(): everything it hands out is immutable or synchronized.
 #pragma once

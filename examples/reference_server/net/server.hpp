@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Server: the HTTP/1.1 transport of the reference server (Boost.Beast, C++20 coroutines).
-// TK_IO_THREADS threads run one io_context; every route runs on the App's worker pool.
+// TK_IO_THREADS threads run one io_context; routes run on the App's worker pool, except the
+// inline and try-inline routes the App marks (docs/server.md#threads).
 // Graceful shutdown on SIGINT/SIGTERM or stop(): stop accepting, close idle keep-alive
 // connections, let in-flight requests finish (up to TK_SHUTDOWN_GRACE_SECONDS), then run()
 // returns. The Asio types stay in server.cpp (pimpl) so that this header is cheap.
