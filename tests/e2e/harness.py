@@ -698,6 +698,10 @@ class E2ETestCase(unittest.TestCase):
     server: Server
     client: Client
     server_redis: bool | None = None
+    #: When set, the server runs with TK_PLANS_FILE = {"plans": plans}, a temp file removed with
+    #: the server.
+    plans: list[dict[str, Any]] | None = None
+    _plans_path: str | None = None
 
     @classmethod
     def server_env(cls) -> dict[str, str]:
@@ -707,14 +711,31 @@ class E2ETestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()
-        cls.server = Server(env=cls.server_env(), redis=cls.server_redis)
+        env = dict(cls.server_env())
+        if cls.plans is not None:
+            fd, cls._plans_path = tempfile.mkstemp(prefix="tk-e2e-plans-", suffix=".json")
+            with os.fdopen(fd, "w") as f:
+                jsonlib.dump({"plans": cls.plans}, f)
+            env["TK_PLANS_FILE"] = cls._plans_path
+        try:
+            cls.server = Server(env=env, redis=cls.server_redis)
+        except BaseException:
+            cls._remove_plans_file()
+            raise
         cls.client = cls.server.client()
+
+    @classmethod
+    def _remove_plans_file(cls) -> None:
+        if cls._plans_path is not None:
+            os.unlink(cls._plans_path)
+            cls._plans_path = None
 
     @classmethod
     def tearDownClass(cls) -> None:
         server = getattr(cls, "server", None)
         if server is not None:
             server.close()
+        cls._remove_plans_file()
         super().tearDownClass()
 
     def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:

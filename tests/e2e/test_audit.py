@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import unittest
+from typing import Any
 
 from harness import setUpModule  # noqa: F401 - skips the flavour
 from harness import E2ETestCase, assert_problem, register
@@ -21,32 +20,17 @@ AUDIT_FIELDS = ["id", "seq", "actor_type", "actor_id", "action", "target_type", 
                 "ip", "user_agent", "request_id", "metadata", "at", "hash"]
 
 
-def entitled_plans_file() -> str:
-    fd, path = tempfile.mkstemp(prefix="tk-e2e-plans-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump({"plans": [
-            {"id": "free", "limits": {"api_calls": 1000, "seats": 10, "workspaces": 3,
-                                      "ai_tokens": 10000},
-             "features": ["audit_log", "audit_export", "scim", "api_key_scopes"]},
-            {"id": "pro", "limits": {"api_calls": 100000, "seats": 25, "workspaces": 50,
-                                     "ai_tokens": 2000000},
-             "features": ["audit_log", "api_key_scopes"]}]}, f)
-    return path
+ENTITLED_PLANS: list[dict[str, Any]] = [
+    {"id": "free", "limits": {"api_calls": 1000, "seats": 10, "workspaces": 3,
+                              "ai_tokens": 10000},
+     "features": ["audit_log", "audit_export", "scim", "api_key_scopes"]},
+    {"id": "pro", "limits": {"api_calls": 100000, "seats": 25, "workspaces": 50,
+                             "ai_tokens": 2000000},
+     "features": ["audit_log", "api_key_scopes"]}]
 
 
 class EntitledAuditTest(E2ETestCase):
-    plans_file = ""
-
-    @classmethod
-    def server_env(cls) -> dict[str, str]:
-        cls.plans_file = entitled_plans_file()
-        return {"TK_PLANS_FILE": cls.plans_file}
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        super().tearDownClass()
-        if cls.plans_file:
-            os.unlink(cls.plans_file)
+    plans = ENTITLED_PLANS
 
     def setUp(self) -> None:
         self.a = register(self.client)

@@ -131,22 +131,14 @@ class PlansTest(E2ETestCase):
 class CustomPlansFileTest(E2ETestCase):
     """TK_PLANS_FILE replaces the catalogue the routes serve."""
 
-    @classmethod
-    def server_env(cls) -> dict[str, str]:
-        import os
-        import tempfile
-        fd, path = tempfile.mkstemp(prefix="tk-e2e-plans-", suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            json.dump({"plans": [
-                {"id": "free", "name": "Starter", "limits": {"api_calls": 7, "seats": 2,
-                                                             "workspaces": 1, "ai_tokens": 0}},
-                {"id": "team", "name": "Team", "limits": {"api_calls": None, "seats": 10,
-                                                          "workspaces": 5, "ai_tokens": 500},
-                 "features": ["audit_log"], "trial_days": 0,
-                 "price": {"amount": "1000", "currency": "JPY", "interval": "year"}},
-            ]}, f)
-        cls.plans_file = path
-        return {"TK_PLANS_FILE": path}
+    plans = [
+        {"id": "free", "name": "Starter", "limits": {"api_calls": 7, "seats": 2,
+                                                     "workspaces": 1, "ai_tokens": 0}},
+        {"id": "team", "name": "Team", "limits": {"api_calls": None, "seats": 10,
+                                                  "workspaces": 5, "ai_tokens": 500},
+         "features": ["audit_log"], "trial_days": 0,
+         "price": {"amount": "1000", "currency": "JPY", "interval": "year"}},
+    ]
 
     def test_served_catalogue_follows_the_file(self) -> None:
         doc = self.client.get("/v1/plans").json()

@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import tempfile
 import time
 import unittest
+from typing import Any
 import urllib.parse
 import uuid
 
@@ -39,28 +38,14 @@ def patch_op(*ops: dict) -> dict:
     return {"schemas": [PATCH_URN], "Operations": list(ops)}
 
 
-def entitled_plans_file() -> str:
-    fd, path = tempfile.mkstemp(prefix="tk-e2e-plans-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump({"plans": [{"id": "free", "limits": {"api_calls": 1000, "seats": 20,
-                                                       "workspaces": 3, "ai_tokens": 10000},
-                              "features": ["audit_log", "scim"]}]}, f)
-    return path
+ENTITLED_PLANS: list[dict[str, Any]] = [
+    {"id": "free", "limits": {"api_calls": 1000, "seats": 20, "workspaces": 3,
+                              "ai_tokens": 10000},
+     "features": ["audit_log", "scim"]}]
 
 
 class ScimApiTest(E2ETestCase):
-    plans_file = ""
-
-    @classmethod
-    def server_env(cls) -> dict[str, str]:
-        cls.plans_file = entitled_plans_file()
-        return {"TK_PLANS_FILE": cls.plans_file}
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        super().tearDownClass()
-        if cls.plans_file:
-            os.unlink(cls.plans_file)
+    plans = ENTITLED_PLANS
 
     def setUp(self) -> None:
         self.a = register(self.client)

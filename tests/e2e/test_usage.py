@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
-import os
-import tempfile
 from typing import Any
 
 from harness import setUpModule  # noqa: F401 - skips the flavour
@@ -23,13 +21,6 @@ def token_of(owner: dict[str, Any]) -> str:
 
 def today() -> str:
     return dt.datetime.now(dt.timezone.utc).date().isoformat()
-
-
-def plans_file(plans: list[dict[str, Any]]) -> str:
-    fd, path = tempfile.mkstemp(prefix="tk-e2e-plans-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump({"plans": plans}, f)
-    return path
 
 
 class UsageEventsTest(E2ETestCase):
@@ -209,11 +200,8 @@ class DataQuotaFreePlanTest(E2ETestCase):
 
 
 class DataQuotaCustomPlanTest(E2ETestCase):
-    @classmethod
-    def server_env(cls) -> dict[str, str]:
-        return {"TK_PLANS_FILE": plans_file([
-            {"id": "free", "name": "Tiny", "limits": {"api_calls": 5, "seats": 3,
-                                                      "workspaces": 1, "ai_tokens": 100}}])}
+    plans = [{"id": "free", "name": "Tiny", "limits": {"api_calls": 5, "seats": 3,
+                                                       "workspaces": 1, "ai_tokens": 100}}]
 
     def test_small_limit_from_the_plans_file(self) -> None:
         owner = register(self.client)
