@@ -86,8 +86,12 @@ void ensure_template() {
 std::string fresh_sqlite_path() {
   const auto dir = std::filesystem::temp_directory_path() / "tenantkit-sqlite-tests";
   std::filesystem::create_directories(dir);
-  return (dir / ("t" + std::to_string(::getpid()) + "_" + std::to_string(g_counter++) + ".db"))
-      .string();
+  const auto path =
+      dir / ("t" + std::to_string(::getpid()) + "_" + std::to_string(g_counter++) + ".db");
+  // A process id comes back in a later run (every ctest test is its own process): remove what an
+  // earlier process left under this name, or the "fresh" database would hold its rows.
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  return path.string();
 }
 
 std::optional<std::string> pg_superuser_url() {
