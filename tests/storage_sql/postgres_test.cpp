@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // open_postgres(): migrations, the role model, row-level security as the application role, and
 // the SQL scenarios. Needs TK_TEST_DATABASE_URL (a superuser URL); skipped only when it is unset.
+#include <atomic>
+
 #include <soci/postgresql/soci-postgresql.h>
 
 #include <tenantkit/storage/postgres.hpp>
@@ -69,6 +71,16 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
             13);
   s.reset();
   drop_pg_database(db);
+}
+
+// See Sqlite.ThreadsStartingAtOnceOnAFreshPoolGetAConnectionEach.
+TEST_F(Postgres, ThreadsStartingAtOnceOnAFreshPoolGetAConnectionEach) {
+  for (int round = 0; round < 5; ++round) {
+    auto st = make_pg_storage(8);
+    std::atomic<int> ok{0};
+    run_concurrently(8, [&](int) { ok += st->ping() ? 1 : 0; });
+    EXPECT_EQ(ok.load(), 8);
+  }
 }
 
 // Two orgs with rows in several tenant tables, made through the stores.

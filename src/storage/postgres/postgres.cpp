@@ -105,12 +105,10 @@ Result<std::unique_ptr<Storage>> open_postgres(const PostgresOptions& options) {
     if (std::getenv("TK_SQL_DEBUG")) std::fprintf(stderr, "tenantkit open: %s\n", e.what());
     return Error{Errc::unavailable, "database schema missing or unreadable: run the migrations"};
   }
-  auto shared_first = std::make_shared<std::unique_ptr<soci::session>>(std::move(first));
-  auto pool = std::make_unique<sql::Pool>(o.pool_size, o.acquire_timeout,
-                                          [o, shared_first]() -> std::unique_ptr<soci::session> {
-                                            if (*shared_first) return std::move(*shared_first);
-                                            return connect(o.url, o.statement_timeout);
-                                          });
+  auto pool = std::make_unique<sql::Pool>(
+      o.pool_size, o.acquire_timeout,
+      [o]() -> std::unique_ptr<soci::session> { return connect(o.url, o.statement_timeout); },
+      std::move(first));
   auto db = std::make_unique<sql::Db>(sql::Dialect::postgres, std::move(pool));
   return sql::make_storage(std::move(db), "postgres");
 }

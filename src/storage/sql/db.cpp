@@ -9,8 +9,14 @@
 
 namespace tenantkit::storage::sql {
 
-Pool::Pool(int size, std::chrono::milliseconds acquire_timeout, Connector connect)
-    : size_(size), acquire_timeout_(acquire_timeout), connect_(std::move(connect)) {}
+Pool::Pool(int size, std::chrono::milliseconds acquire_timeout, Connector connect,
+           std::unique_ptr<soci::session> first)
+    : size_(size), acquire_timeout_(acquire_timeout), connect_(std::move(connect)) {
+  if (first) {
+    idle_.push_back(std::move(first));
+    open_ = 1;
+  }
+}
 
 Pool::~Pool() = default;
 

@@ -31,7 +31,12 @@ using Connector = std::function<std::unique_ptr<soci::session>()>;
 /// broken. acquire() waits at most `acquire_timeout` (then Errc::unavailable).
 class Pool {
  public:
-  Pool(int size, std::chrono::milliseconds acquire_timeout, Connector connect);
+  /// `first`, when given, is a connection the backend opened already (to check the schema, or
+  /// the one connection of an in-memory database): it starts idle in the pool, so it is leased
+  /// to exactly one caller. (Handing it out from the connector instead raced: `connect` runs
+  /// outside the lock, and two threads could take the same session.)
+  Pool(int size, std::chrono::milliseconds acquire_timeout, Connector connect,
+       std::unique_ptr<soci::session> first = nullptr);
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -39,7 +44,8 @@ class Pool {
   class Lease {
    public:
     Lease(Pool* pool, std::unique_ptr<soci::session> s) : pool_(pool), session_(std::move(s)) {}
-    Lease(Lease&& o) noexcept : pool_(o.pool_), session_(std::move(o.session_)) {}
+    Lease(Lease&& o) noexcept
+        : pool_(o.pool_), session_(std::move(o.session_)), broken_(o.broken_) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     soci::session& operator*() const { return *session_; }

@@ -86,13 +86,13 @@ Result<std::unique_ptr<Storage>> open_sqlite(const SqliteOptions& options) {
   }
   // An in-memory database lives only as long as its one connection: hand that very connection
   // to the pool instead of opening a new (empty) one.
-  auto shared_first = std::make_shared<std::unique_ptr<soci::session>>(std::move(first));
   auto pool = std::make_unique<sql::Pool>(
-      o.pool_size, o.acquire_timeout, [o, shared_first]() -> std::unique_ptr<soci::session> {
-        if (*shared_first) return std::move(*shared_first);
+      o.pool_size, o.acquire_timeout,
+      [o]() -> std::unique_ptr<soci::session> {
         if (o.path == ":memory:") throw std::runtime_error("in-memory SQLite connection lost");
         return connect(o);
-      });
+      },
+      std::move(first));
   auto db = std::make_unique<sql::Db>(sql::Dialect::sqlite, std::move(pool));
   return sql::make_storage(std::move(db), "sqlite");
 }
