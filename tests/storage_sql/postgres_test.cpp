@@ -47,6 +47,7 @@ TEST_F(Postgres, RefusesAnApplicationRoleThatBypassesRls) {
 }
 
 TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
+  ensure_pg_app_role();  // on a fresh server, this test may run before any other made it
   const std::string db = "tk_test_empty_" + std::to_string(::getpid());
   *pg_session("postgres") << "CREATE DATABASE " + db;
   // Not migrated yet: the app cannot open it.

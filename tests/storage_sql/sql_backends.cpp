@@ -53,17 +53,32 @@ class LeasedStorage final : public storage::Storage {
 
 const char* kTemplate = "tenantkit_test_template_v3";
 
+}  // namespace
+
+void ensure_pg_app_role() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto s = pg_session("postgres");
+    *s << "SELECT pg_advisory_lock(424243)";
+    int n = 0;
+    *s << "SELECT COUNT(*) FROM pg_roles WHERE rolname = '" + std::string(kAppRole) + "'",
+        soci::into(n);
+    if (n == 0) *s << "CREATE ROLE " + std::string(kAppRole) + " LOGIN";
+    *s << "SELECT pg_advisory_unlock(424243)";
+  });
+}
+
+namespace {
+
 void ensure_template() {
   static std::once_flag once;
   std::call_once(once, [] {
     auto s = pg_session("postgres");
     // Parallel test processes share the server: one of them builds the template, the others
     // wait on the lock and then find it.
+    ensure_pg_app_role();
     *s << "SELECT pg_advisory_lock(424242)";
     int n = 0;
-    *s << "SELECT COUNT(*) FROM pg_roles WHERE rolname = '" + std::string(kAppRole) + "'",
-        soci::into(n);
-    if (n == 0) *s << "CREATE ROLE " + std::string(kAppRole) + " LOGIN";
     *s << "SELECT COUNT(*) FROM pg_database WHERE datname = '" + std::string(kTemplate) + "'",
         soci::into(n);
     if (n == 0) {

@@ -43,6 +43,9 @@ std::unique_ptr<PgDatabase> claim_pg_database();
 std::string pg_url(const std::string& db, const std::string& user = {});
 /// DROP DATABASE ... WITH (FORCE); errors are ignored.
 void drop_pg_database(const std::string& db);
+/// Creates the login role kAppRole on the test server unless it exists (once per process; safe
+/// against parallel test processes).
+void ensure_pg_app_role();
 /// A raw SOCI session (tests that bypass the stores: tampering, unfiltered queries).
 std::unique_ptr<soci::session> pg_session(const std::string& db, const std::string& user = {});
 
