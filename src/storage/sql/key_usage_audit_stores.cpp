@@ -71,22 +71,8 @@ class SqlApiKeyStore final : public ApiKeyStore {
   }
 
   Result<Page<ApiKey>> list(const OrgId& org, const PageRequest& page) override {
-    auto after = cursor_key(page);
-    if (!after) return after.error();
-    return db_.run<Page<ApiKey>>(
-        Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<ApiKey>> {
-          const int limit = page.clamped_limit();
-          std::vector<ApiKey> out;
-          ApiKeyRow r;
-          Query(s, select(db_, ApiKeyRow::kCols, "api_keys",
-                          "WHERE org_id = :o AND id > :c ORDER BY id LIMIT :l"))
-              .in(org.str())
-              .in(*after)
-              .in(limit + 1)
-              .row(r)
-              .each([&] { out.push_back(r.get()); });
-          return make_page(std::move(out), limit, [](const ApiKey& k) { return k.id.str(); });
-        });
+    return tenant_page<ApiKeyRow, ApiKey>(db_, org.str(), page, ApiKeyRow::kCols, "api_keys", "id",
+                                          [](const ApiKey& k) { return k.id.str(); });
   }
 
   Result<ApiKey> revoke(const OrgId& org, const ApiKeyId& id, Timestamp now) override {

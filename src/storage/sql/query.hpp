@@ -465,4 +465,42 @@ Page<Rec> make_page(std::vector<Rec> rows, int limit, KeyFn key) {
   return page;
 }
 
+/// One keyset page of a tenant table: rows of `org` whose `key_col` sorts after the page's cursor,
+/// ordered by it. `and_where` narrows further (" AND ..." with placeholders); `bind_extra(Query&)`
+/// binds its values. Errors: bad_request (malformed cursor), as Db::run.
+template <class Row, class Rec, class KeyFn, class BindExtra>
+Result<Page<Rec>> tenant_page(Db& db, const std::string& org, const PageRequest& page,
+                              const char* cols, std::string_view table, std::string_view key_col,
+                              KeyFn key, std::string_view and_where, BindExtra bind_extra) {
+  auto after = cursor_key(page);
+  if (!after) return after.error();
+  std::string rest = "WHERE org_id = :o AND ";
+  rest += key_col;
+  rest += " > :c";
+  rest += and_where;
+  rest += " ORDER BY ";
+  rest += key_col;
+  rest += " LIMIT :l";
+  const std::string sql = select(db, cols, table, rest);
+  return db.run<Page<Rec>>(Access::read, Scope::tenant(org),
+                           [&](soci::session& s) -> Result<Page<Rec>> {
+                             const int limit = page.clamped_limit();
+                             std::vector<Rec> out;
+                             Row r;
+                             Query q(s, sql);
+                             q.in(org).in(*after);
+                             bind_extra(q);
+                             q.in(limit + 1).row(r).each([&] { out.push_back(r.get()); });
+                             return make_page(std::move(out), limit, key);
+                           });
+}
+
+/// tenant_page() without further conditions.
+template <class Row, class Rec, class KeyFn>
+Result<Page<Rec>> tenant_page(Db& db, const std::string& org, const PageRequest& page,
+                              const char* cols, std::string_view table, std::string_view key_col,
+                              KeyFn key) {
+  return tenant_page<Row, Rec>(db, org, page, cols, table, key_col, key, {}, [](Query&) {});
+}
+
 }  // namespace tenantkit::storage::sql

@@ -232,22 +232,9 @@ class SqlMembershipStore final : public MembershipStore {
   }
 
   Result<Page<Membership>> list(const OrgId& org, const PageRequest& page) override {
-    auto after = cursor_key(page);
-    if (!after) return after.error();
-    return db_.run<Page<Membership>>(
-        Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<Membership>> {
-          const int limit = page.clamped_limit();
-          std::vector<Membership> out;
-          MembershipRow r;
-          Query(s, select(db_, MembershipRow::kCols, "memberships",
-                          "WHERE org_id = :o AND user_id > :c ORDER BY user_id LIMIT :l"))
-              .in(org.str())
-              .in(*after)
-              .in(limit + 1)
-              .row(r)
-              .each([&] { out.push_back(r.get()); });
-          return make_page(std::move(out), limit, [](const Membership& x) { return x.user.str(); });
-        });
+    return tenant_page<MembershipRow, Membership>(db_, org.str(), page, MembershipRow::kCols,
+                                                  "memberships", "user_id",
+                                                  [](const Membership& x) { return x.user.str(); });
   }
 
   Result<std::vector<Membership>> list_for_user(const UserId& user) override {
@@ -470,24 +457,12 @@ class SqlInvitationStore final : public InvitationStore {
 
   Result<Page<Invitation>> list_pending(const OrgId& org, const PageRequest& page,
                                         Timestamp now) override {
-    auto after = cursor_key(page);
-    if (!after) return after.error();
-    return db_.run<Page<Invitation>>(
-        Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<Invitation>> {
-          const int limit = page.clamped_limit();
-          std::vector<Invitation> out;
-          InvitationRow r;
-          Query(s, select(db_, InvitationRow::kCols, "invitations",
-                          "WHERE org_id = :o AND id > :c AND accepted_at IS NULL AND revoked_at "
-                          "IS NULL AND expires_at > tk_ts(:now) ORDER BY id LIMIT :l"))
-              .in(org.str())
-              .in(*after)
-              .in(us(now))
-              .in(limit + 1)
-              .row(r)
-              .each([&] { out.push_back(r.get()); });
-          return make_page(std::move(out), limit, [](const Invitation& x) { return x.id.str(); });
-        });
+    const auto now_us = us(now);
+    return tenant_page<InvitationRow, Invitation>(
+        db_, org.str(), page, InvitationRow::kCols, "invitations", "id",
+        [](const Invitation& x) { return x.id.str(); },
+        " AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > tk_ts(:now)",
+        [&](Query& q) { q.in(now_us); });
   }
 
   Result<Invitation> revoke(const OrgId& org, const InvitationId& id, Timestamp now) override {
@@ -690,22 +665,9 @@ class SqlWorkspaceStore final : public WorkspaceStore {
   }
 
   Result<Page<Workspace>> list(const OrgId& org, const PageRequest& page) override {
-    auto after = cursor_key(page);
-    if (!after) return after.error();
-    return db_.run<Page<Workspace>>(
-        Access::read, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Page<Workspace>> {
-          const int limit = page.clamped_limit();
-          std::vector<Workspace> out;
-          WorkspaceRow r;
-          Query(s, select(db_, WorkspaceRow::kCols, "workspaces",
-                          "WHERE org_id = :o AND id > :c ORDER BY id LIMIT :l"))
-              .in(org.str())
-              .in(*after)
-              .in(limit + 1)
-              .row(r)
-              .each([&] { out.push_back(r.get()); });
-          return make_page(std::move(out), limit, [](const Workspace& x) { return x.id.str(); });
-        });
+    return tenant_page<WorkspaceRow, Workspace>(db_, org.str(), page, WorkspaceRow::kCols,
+                                                "workspaces", "id",
+                                                [](const Workspace& x) { return x.id.str(); });
   }
 
   Result<Workspace> update(const OrgId& org, const Workspace& ws) override {
