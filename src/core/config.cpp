@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <tenantkit/core/config.hpp>
-
 #include <array>
 #include <charconv>
 #include <sstream>
 
+#include <tenantkit/core/config.hpp>
+
 namespace tenantkit {
 namespace {
 
-Result<void> invalid(std::string message) { return Error{Errc::validation_failed, std::move(message)}; }
+Result<void> invalid(std::string message) {
+  return Error{Errc::validation_failed, std::move(message)};
+}
 
 template <class Int>
 Result<void> parse_int(std::string_view text, Int lo, Int hi, Int& out) {
@@ -206,13 +208,16 @@ std::string Config::effective_public_url() const {
   return "http://" + listen;
 }
 
-std::span<const Setting> settings() noexcept { return kSettings; }
+std::span<const Setting> settings() noexcept {
+  return kSettings;
+}
 
 Result<Config> load_config(const EnvLookup& env, std::span<const std::string_view> args) {
   Config config;
   std::vector<FieldError> errors;
   auto apply = [&](const Setting& s, std::string_view value, std::string_view where) {
-    if (auto r = s.apply(config, value); !r) errors.push_back({std::string(where), r.error().detail});
+    if (auto r = s.apply(config, value); !r)
+      errors.push_back({std::string(where), r.error().detail});
   };
   for (const auto& s : kSettings) {
     if (const char* v = env ? env(std::string(s.env).c_str()) : nullptr) apply(s, v, s.env);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <tenantkit/core/encoding.hpp>
-
 #include <array>
 #include <cstdint>
+
+#include <tenantkit/core/encoding.hpp>
 
 namespace tenantkit {
 namespace {
@@ -84,7 +84,9 @@ std::string hex_encode(std::span<const std::byte> bytes) {
   return out;
 }
 
-std::string hex_encode(std::string_view bytes) { return hex_encode(as_bytes(bytes)); }
+std::string hex_encode(std::string_view bytes) {
+  return hex_encode(as_bytes(bytes));
+}
 
 std::optional<std::string> hex_decode(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
@@ -98,11 +100,15 @@ std::optional<std::string> hex_decode(std::string_view hex) {
   return out;
 }
 
-std::string base64_encode(std::string_view bytes) { return encode64(bytes, kB64, true); }
+std::string base64_encode(std::string_view bytes) {
+  return encode64(bytes, kB64, true);
+}
 std::optional<std::string> base64_decode(std::string_view text) {
   return decode64(text, kB64, true);
 }
-std::string base64url_encode(std::string_view bytes) { return encode64(bytes, kB64Url, false); }
+std::string base64url_encode(std::string_view bytes) {
+  return encode64(bytes, kB64Url, false);
+}
 std::optional<std::string> base64url_decode(std::string_view text) {
   return decode64(text, kB64Url, false);
 }

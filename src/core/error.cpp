@@ -1,20 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <tenantkit/core/error.hpp>
-
 #include <array>
 #include <ostream>
 
 #include <boost/system/system_error.hpp>
 #include <boost/throw_exception.hpp>
 
+#include <tenantkit/core/error.hpp>
+
 namespace tenantkit {
 namespace {
 
 constexpr std::array<std::string_view, 16> kNames = {
-    "bad_request",        "validation_failed",   "unauthorized",       "forbidden",
-    "not_found",          "conflict",            "gone",               "payload_too_large",
-    "rate_limited",       "quota_exceeded",      "seat_limit_reached", "feature_not_in_plan",
-    "plan_limit_reached", "invalid_signature",   "unavailable",        "internal",
+    "bad_request",
+    "validation_failed",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "gone",
+    "payload_too_large",
+    "rate_limited",
+    "quota_exceeded",
+    "seat_limit_reached",
+    "feature_not_in_plan",
+    "plan_limit_reached",
+    "invalid_signature",
+    "unavailable",
+    "internal",
 };
 
 class Category final : public boost::system::error_category {
@@ -45,7 +57,9 @@ bool parse_errc(std::string_view text, Errc& out) noexcept {
   return false;
 }
 
-std::ostream& operator<<(std::ostream& os, Errc e) { return os << to_string(e); }
+std::ostream& operator<<(std::ostream& os, Errc e) {
+  return os << to_string(e);
+}
 
 std::ostream& operator<<(std::ostream& os, const Error& e) {
   os << to_string(e.code);

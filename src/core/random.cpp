@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <tenantkit/core/random.hpp>
-
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include <sodium.h>
+
+#include <tenantkit/core/random.hpp>
 
 namespace tenantkit {
 namespace {
@@ -49,8 +49,8 @@ Random& system_random() noexcept {
 void SeededRandom::fill(std::span<std::byte> out) noexcept {
   std::size_t i = 0;
   while (i < out.size()) {
-    std::uint64_t z = state_.fetch_add(0x9E3779B97F4A7C15ULL, std::memory_order_relaxed) +
-                      0x9E3779B97F4A7C15ULL;
+    std::uint64_t z =
+        state_.fetch_add(0x9E3779B97F4A7C15ULL, std::memory_order_relaxed) + 0x9E3779B97F4A7C15ULL;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     z ^= z >> 31;
@@ -65,7 +65,8 @@ std::string uuid_v7(Random& random, Timestamp now) {
   random.fill(std::as_writable_bytes(std::span(b)));
   const auto ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
-  for (int i = 0; i < 6; ++i) b[static_cast<std::size_t>(i)] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  for (int i = 0; i < 6; ++i)
+    b[static_cast<std::size_t>(i)] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0F));  // version 7
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3F));  // RFC 9562 variant
   static constexpr char kHex[] = "0123456789abcdef";

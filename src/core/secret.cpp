@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <tenantkit/core/secret.hpp>
-
 #include <sodium.h>
+
+#include <tenantkit/core/secret.hpp>
 
 namespace tenantkit {
 

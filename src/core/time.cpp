@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <tenantkit/core/time.hpp>
-
 #include <charconv>
 #include <cstdio>
+
+#include <tenantkit/core/time.hpp>
 
 namespace tenantkit {
 namespace {
@@ -31,20 +31,21 @@ std::string format_rfc3339(Timestamp t) {
   const hh_mm_ss hms{t - day};
   char buf[40];
   const auto us = hms.subseconds().count();
-  const int n =
-      us == 0
-          ? std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lldZ", int(ymd.year()),
-                          unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                          int(hms.minutes().count()), static_cast<long long>(hms.seconds().count()))
-          : std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lld.%06lldZ",
-                          int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-                          int(hms.hours().count()), int(hms.minutes().count()),
-                          static_cast<long long>(hms.seconds().count()),
-                          static_cast<long long>(us));
+  const int n = us == 0 ? std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lldZ",
+                                        int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
+                                        int(hms.hours().count()), int(hms.minutes().count()),
+                                        static_cast<long long>(hms.seconds().count()))
+                        : std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lld.%06lldZ",
+                                        int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
+                                        int(hms.hours().count()), int(hms.minutes().count()),
+                                        static_cast<long long>(hms.seconds().count()),
+                                        static_cast<long long>(us));
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-std::string format_date(Timestamp t) { return format_rfc3339(floor<days>(t)).substr(0, 10); }
+std::string format_date(Timestamp t) {
+  return format_rfc3339(floor<days>(t)).substr(0, 10);
+}
 
 Result<Timestamp> parse_date(std::string_view s) {
   int y = 0, m = 0, d = 0;

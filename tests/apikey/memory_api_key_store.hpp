@@ -91,7 +91,7 @@ class MemoryApiKeyStore final : public storage::ApiKeyStore {
 
  private:
   std::mutex mutex_;
-  std::map<std::string, storage::ApiKey> keys_;              // by id
+  std::map<std::string, storage::ApiKey> keys_;                // by id
   std::map<std::string, std::string, std::less<>> by_prefix_;  // prefix -> id
 };
 

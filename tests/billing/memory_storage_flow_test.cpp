@@ -73,7 +73,6 @@ TEST(MemoryStorageFlow, CheckoutDuplicateAndCancel) {
   EXPECT_THAT(cache.limit(org.id, Meter::workspaces), IsOkAndHolds(Limit::of(3)));
 }
 
-
 TEST(MemoryStorageFlow, PastDueGraceStartsAtTheFirstFailedPaymentThroughStorage) {
   ::tenantkit::testing::Samples samples;
   auto db = storage::open_memory();

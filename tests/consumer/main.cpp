@@ -1,10 +1,10 @@
 // Uses the installed library through its public headers only.
+#include <cstdio>
+
 #include <tenantkit/core/clock.hpp>
 #include <tenantkit/core/ids.hpp>
 #include <tenantkit/core/result.hpp>
 #include <tenantkit/tenant/resolver.hpp>
-
-#include <cstdio>
 
 int main() {
   using namespace tenantkit;

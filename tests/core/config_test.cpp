@@ -1,11 +1,11 @@
-#include <tenantkit/core/config.hpp>
-
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
+
+#include <tenantkit/core/config.hpp>
 #include <tenantkit/testing/matchers.hpp>
 
 namespace tenantkit {

@@ -1,6 +1,6 @@
-#include <tenantkit/core/encoding.hpp>
-
 #include <gtest/gtest.h>
+
+#include <tenantkit/core/encoding.hpp>
 
 namespace tenantkit {
 namespace {
@@ -14,9 +14,13 @@ TEST(Hex, RoundTripsAndRejectsJunk) {
 
 TEST(Base64, Rfc4648TestVectors) {
   // RFC 4648 section 10.
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (auto [plain, encoded] : vectors) {
     EXPECT_EQ(base64_encode(plain), encoded);
     EXPECT_EQ(base64_decode(encoded), std::string(plain));

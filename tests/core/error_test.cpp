@@ -1,10 +1,10 @@
-#include <tenantkit/core/error.hpp>
-#include <tenantkit/core/result.hpp>
-
 #include <sstream>
 
 #include <boost/system/system_error.hpp>
 #include <gtest/gtest.h>
+
+#include <tenantkit/core/error.hpp>
+#include <tenantkit/core/result.hpp>
 #include <tenantkit/testing/matchers.hpp>
 
 namespace tenantkit {
@@ -15,11 +15,21 @@ using testing::IsOk;
 using testing::IsOkAndHolds;
 
 TEST(Errc, EveryCodeRoundTripsThroughItsWireSpelling) {
-  const char* names[] = {"bad_request",        "validation_failed",  "unauthorized",
-                         "forbidden",          "not_found",          "conflict",
-                         "gone",               "payload_too_large",  "rate_limited",
-                         "quota_exceeded",     "seat_limit_reached", "feature_not_in_plan",
-                         "plan_limit_reached", "invalid_signature",  "unavailable",
+  const char* names[] = {"bad_request",
+                         "validation_failed",
+                         "unauthorized",
+                         "forbidden",
+                         "not_found",
+                         "conflict",
+                         "gone",
+                         "payload_too_large",
+                         "rate_limited",
+                         "quota_exceeded",
+                         "seat_limit_reached",
+                         "feature_not_in_plan",
+                         "plan_limit_reached",
+                         "invalid_signature",
+                         "unavailable",
                          "internal"};
   int value = 1;
   for (const char* name : names) {

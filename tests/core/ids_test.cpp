@@ -1,10 +1,10 @@
-#include <tenantkit/core/ids.hpp>
-
 #include <set>
 #include <type_traits>
 #include <unordered_set>
 
 #include <gtest/gtest.h>
+
+#include <tenantkit/core/ids.hpp>
 #include <tenantkit/testing/matchers.hpp>
 
 namespace tenantkit {
@@ -36,7 +36,7 @@ TEST(Id, GeneratedIdsAreUuidV7AndTimeOrdered) {
     clock.advance(std::chrono::milliseconds{1});
     const auto id = TenantId::generate(system_random(), clock);
     ASSERT_EQ(id.str().size(), 36u);
-    EXPECT_EQ(id.str()[14], '7');  // version
+    EXPECT_EQ(id.str()[14], '7');                                          // version
     EXPECT_NE(std::string("89ab").find(id.str()[19]), std::string::npos);  // variant
     EXPECT_THAT(TenantId::parse(id.str()), IsOk());
     EXPECT_LT(previous, id);

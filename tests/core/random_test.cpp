@@ -1,8 +1,8 @@
-#include <tenantkit/core/random.hpp>
-
 #include <array>
 
 #include <gtest/gtest.h>
+
+#include <tenantkit/core/random.hpp>
 
 namespace tenantkit {
 namespace {

@@ -1,8 +1,8 @@
-#include <tenantkit/core/secret.hpp>
-
 #include <sstream>
 
 #include <gtest/gtest.h>
+
+#include <tenantkit/core/secret.hpp>
 
 namespace tenantkit {
 namespace {

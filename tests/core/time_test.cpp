@@ -1,7 +1,7 @@
-#include <tenantkit/core/time.hpp>
-
 #include <gtest/gtest.h>
+
 #include <tenantkit/core/clock.hpp>
+#include <tenantkit/core/time.hpp>
 #include <tenantkit/testing/matchers.hpp>
 
 namespace tenantkit {

@@ -26,7 +26,7 @@ enum class Errc : std::uint8_t {
   conflict,             ///< Clashes with current state: uniqueness, last owner, built-in role.
   gone,                 ///< Existed but is used up, expired or revoked (tokens, invitations).
   payload_too_large,    ///< Input over a configured size limit.
-  rate_limited,         ///< A per-window rate limit; retry after the window. Spent quota: quota_exceeded.
+  rate_limited,         ///< A per-window rate limit; retry later. A spent quota is quota_exceeded.
   quota_exceeded,       ///< A hard quota for the billing period is spent.
   seat_limit_reached,   ///< The plan has no seat left for another member or invitation.
   feature_not_in_plan,  ///< The tenant's plan lacks the feature.
@@ -56,7 +56,8 @@ struct Error {
   std::vector<FieldError> fields;  ///< Only for validation_failed; may be empty otherwise.
 
   Error() = default;
-  Error(Errc c, std::string d = {}) : code(c), detail(std::move(d)) {}  // NOLINT: implicit by design
+  // NOLINTNEXTLINE(google-explicit-constructor): implicit by design (`return Errc::x;`).
+  Error(Errc c, std::string d = {}) : code(c), detail(std::move(d)) {}
   Error(Errc c, std::string d, std::vector<FieldError> f)
       : code(c), detail(std::move(d)), fields(std::move(f)) {}
 

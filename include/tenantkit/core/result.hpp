@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <boost/system/result.hpp>
+
 #include <tenantkit/core/error.hpp>
 
 namespace tenantkit {
@@ -21,6 +22,8 @@ class [[nodiscard]] Result : public boost::system::result<T, Error> {
 };
 
 /// Success of a Result<void>: `return ok();`.
-inline Result<void> ok() { return {}; }
+inline Result<void> ok() {
+  return {};
+}
 
 }  // namespace tenantkit

@@ -51,7 +51,8 @@ struct GroupResource {
 Result<GroupResource> group_from_json(std::string_view json);
 
 /// The response body of `group`: schemas, id, externalId, displayName, members (value, $ref,
-/// display; omitted when empty) and meta {resourceType "Group", created, lastModified, location, version}.
+/// display; omitted when empty) and meta {resourceType "Group", created, lastModified, location,
+/// version}.
 std::string to_json(const GroupResource& group, std::string_view base_url);
 
 /// The weak entity tag of `group`: W/"<meta.version>".

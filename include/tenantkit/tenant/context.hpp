@@ -28,9 +28,9 @@ enum class PrincipalKind : std::uint8_t {
 /// Who is calling.
 struct Principal {
   PrincipalKind kind = PrincipalKind::anonymous;
-  UserId user;            ///< Set for `user` (and for `api_key`: the key's creator).
-  ApiKeyId api_key;       ///< Set for `api_key`.
-  SessionId session;      ///< Set for `user` when authenticated by a session-bound token.
+  UserId user;                      ///< Set for `user` (and for `api_key`: the key's creator).
+  ApiKeyId api_key;                 ///< Set for `api_key`.
+  SessionId session;                ///< Set for `user` when authenticated by a session-bound token.
   std::vector<std::string> scopes;  ///< Permissions an API key is limited to.
 
   bool is_authenticated() const noexcept { return kind != PrincipalKind::anonymous; }
@@ -38,7 +38,7 @@ struct Principal {
 
 /// Everything the library needs to know about "this request" to scope and authorize it.
 struct TenantContext {
-  TenantId tenant;                 ///< Empty until resolved; tenant-scoped work needs it set.
+  TenantId tenant;  ///< Empty until resolved; tenant-scoped work needs it set.
   Principal principal;
   std::vector<std::string> roles;  ///< The principal's role names in `tenant`.
   std::string plan = "free";       ///< The tenant's plan id.

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include <gmock/gmock.h>
+
 #include <tenantkit/core/result.hpp>
 
 namespace tenantkit::testing {
