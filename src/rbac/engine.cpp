@@ -76,7 +76,6 @@ struct TenantSnapshot {
   std::vector<std::uint32_t> grant_roles;
   std::vector<GrantRoles> grant_ranges;  // per grant index
 
-  const GrantBits& grant(std::uint32_t i) const noexcept { return users.grant(i); }
   std::vector<std::string_view> role_list() const {
     std::vector<std::string_view> out;
     for (const auto& entry : role_names.entries()) out.push_back(entry.first);
@@ -489,26 +488,36 @@ struct Engine::Impl {
     const std::uintptr_t w =
         directory.load(std::memory_order_acquire)->find_word(tenant, tenant_hash);
     if (w == 0) return Decision::deny(DenyReason::not_a_member);
-    const GrantBits* found = UserTable::find(w, user, user_hash);
-    if (found == nullptr) return Decision::deny(DenyReason::not_a_member);
-    const GrantBits& grant = *found;
-    if (!grant.allow.contains(id)) {
-      return Decision::deny(grant.deny.contains(id) ? DenyReason::explicit_deny
-                                                    : DenyReason::not_granted);
+    const UserTable::Member* found = UserTable::find(w, user, user_hash);
+    // Branch-free from here (without scopes and conditions): the answer depends on the grant's
+    // cache miss, and a mispredicted branch on it would discard the caller's next check that the
+    // CPU is already working on. DenyReason's order: not_a_member 2, not_granted 3,
+    // explicit_deny 4.
+    static_assert(static_cast<unsigned>(DenyReason::not_a_member) == 2 &&
+                  static_cast<unsigned>(DenyReason::not_granted) == 3 &&
+                  static_cast<unsigned>(DenyReason::explicit_deny) == 4);
+    static constexpr UserTable::Member kNoMember{};
+    const UserTable::Member& member = found != nullptr ? *found : kNoMember;
+    const unsigned allowed = member.allow.contains(id) ? 1U : 0U;
+    const unsigned denied = UserTable::deny(w, member).contains(id) ? 1U : 0U;
+    unsigned reason = (3U + denied) & (allowed - 1U);   // none when allowed
+    reason -= static_cast<unsigned>(found == nullptr);  // unknown user: 3 - 1
+    if (scopes != nullptr) {
+      const unsigned outside = scopes->contains(id) ? 0U : 1U;
+      reason += (static_cast<unsigned>(DenyReason::outside_scope) & -(outside & allowed));
     }
-    if (scopes != nullptr && !scopes->contains(id))
-      return Decision::deny(DenyReason::outside_scope);
-    if (!conditions) return Decision::allow();
-    return policy->refine(
-        CheckRequest{tenant, user, id, g.catalogue.name(id), grant.allow, attributes});
+    if (conditions && reason == 0) {
+      return policy->refine(
+          CheckRequest{tenant, user, id, g.catalogue.name(id), member.allow, attributes});
+    }
+    return reason == 0 ? Decision::allow() : Decision::deny(static_cast<DenyReason>(reason));
   }
 
   PermissionSet user_permissions(std::string_view tenant, std::string_view user) const {
     const TenantSnapshot* snap = snapshot(tenant);
     if (snap == nullptr) return {};
-    const auto u = snap->users.find_index(user);
-    if (u == UserTable::npos) return {};
-    return snap->grant(u).allow;
+    const UserTable::Member* m = snap->users.find(user);
+    return m == nullptr ? PermissionSet{} : m->allow;
   }
 
   Result<Holder> holder(std::string_view tenant, std::span<const std::string> roles) const {
@@ -839,9 +848,9 @@ std::optional<std::vector<std::string>> Engine::user_roles(std::string_view tena
   const Globals& g = *impl_->globals.load();
   const TenantSnapshot* snap = impl_->snapshot(tenant);
   if (snap == nullptr) return std::nullopt;
-  const auto u = snap->users.find_index(user);
-  if (u == UserTable::npos) return std::nullopt;
-  const GrantRoles& range = snap->grant_ranges[u];
+  const UserTable::Member* m = snap->users.find(user);
+  if (m == nullptr) return std::nullopt;
+  const GrantRoles& range = snap->grant_ranges[m->grant];
   const std::vector<std::string_view> custom = snap->role_list();
   std::vector<std::string> out;
   for (auto i = range.begin; i < range.end; ++i)

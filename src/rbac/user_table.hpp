@@ -31,15 +31,29 @@
 namespace tenantkit::rbac::detail {
 
 /// The effective permissions of one combination of roles.
-struct alignas(64) GrantBits {
+struct GrantBits {
   PermissionSet allow;  // union of the roles' allows, minus `deny`
   PermissionSet deny;
 };
-static_assert(sizeof(GrantBits) == 64);
 
 class UserTable {
  public:
   static constexpr std::uint32_t npos = UINT32_MAX;
+  static constexpr std::size_t kInline = 16;
+
+  /// One member, one cache line: the allow set sits beside the id, so a check that found the
+  /// member needs no further load (deny sets, rare, are elsewhere in the block).
+  struct alignas(64) Member {
+    std::uint32_t tag = 0;      // 0: empty slot
+    std::uint32_t grant = 0;    // index of the member's role combination
+    std::uint32_t deny_at = 0;  // byte offset of the deny set in the block; 0: denies nothing
+    std::uint16_t length = 0;   // ids are at most 64 bytes (valid_id_syntax)
+    // Slots a lookup whose home is this one examines from here; kProbeAll: up to an empty slot.
+    std::uint16_t probe = 0;
+    char key[kInline] = {};  // the id, or the offset of its bytes when longer than kInline
+    PermissionSet allow;     // minus the deny set
+  };
+  static_assert(sizeof(Member) == 64);
 
   UserTable() = default;
 
@@ -57,9 +71,16 @@ class UserTable {
     std::size_t long_bytes = 0;
     for (const std::string& u : users)
       if (u.size() > kInline) long_bytes += u.size();
-    const std::size_t header_at = cap * sizeof(Slot);
-    const std::size_t grants_at = header_at + round64(sizeof(Header) + tenant.size());
-    const std::size_t order_at = grants_at + grants.size() * sizeof(GrantBits);
+    std::vector<std::uint32_t> deny_at(grants.size(), 0);
+    const std::size_t header_at = cap * sizeof(Member);
+    std::size_t at = header_at + round64(sizeof(Header) + tenant.size());
+    const std::size_t denies_at = at;
+    for (std::size_t g = 0; g < grants.size(); ++g) {
+      if (grants[g].deny.empty()) continue;
+      deny_at[g] = static_cast<std::uint32_t>(at);
+      at += sizeof(PermissionSet);
+    }
+    const std::size_t order_at = at;
     const std::size_t arena_at = order_at + n * sizeof(std::uint32_t);
     bytes_ = round64(arena_at + long_bytes);
     block_ = static_cast<char*>(::operator new (bytes_, std::align_val_t{64}));
@@ -70,46 +91,64 @@ class UserTable {
     h->owner = owner;
     h->name_length = static_cast<std::uint32_t>(tenant.size());
     h->count = static_cast<std::uint32_t>(n);
-    h->grants_at = static_cast<std::uint32_t>(grants_at);
     h->order_at = static_cast<std::uint32_t>(order_at);
     if (!tenant.empty())
       std::memcpy(block_ + header_at + sizeof(Header), tenant.data(), tenant.size());
     for (std::size_t g = 0; g < grants.size(); ++g)
-      new (block_ + grants_at + g * sizeof(GrantBits)) GrantBits(grants[g]);
+      if (deny_at[g] != 0) new (block_ + deny_at[g]) PermissionSet(grants[g].deny);
+    (void)denies_at;
 
-    for (std::size_t i = 0; i < cap; ++i) new (block_ + i * sizeof(Slot)) Slot{};
-    Slot* slots = std::launder(reinterpret_cast<Slot*>(block_));
-    std::size_t arena = arena_at;
+    for (std::size_t i = 0; i < cap; ++i) new (block_ + i * sizeof(Member)) Member{};
+    Member* slots = std::launder(reinterpret_cast<Member*>(block_));
     const std::uint32_t mask = static_cast<std::uint32_t>(cap - 1);
+    std::vector<std::uint64_t> hashes(n);
+    for (std::size_t u = 0; u < n; ++u) hashes[u] = hash_bytes(users[u]);
+    // The table never changes, so pick the slot function (one of 256 multipliers, its number
+    // kept in the word's top byte) that displaces the fewest members from their home slot: a
+    // lookup then reads one slot, the home, in most cases, and a miss ends there too.
+    std::uint32_t seed = 0;
+    if (n > 1 && (reinterpret_cast<std::uintptr_t>(block_) >> kSeedShift) == 0)
+      seed = best_seed(hashes, mask);
+    seed_ = seed;
+    std::size_t arena = arena_at;
     for (std::size_t u = 0; u < n; ++u) {
       const std::string& key = users[u];
-      const std::uint64_t hash = hash_bytes(key);
-      std::uint32_t at = static_cast<std::uint32_t>(hash) & mask;
-      while (slots[at].tag != 0) at = (at + 1) & mask;
-      Slot& s = slots[at];
-      s.tag = tag(hash);
-      s.grant_at = static_cast<std::uint32_t>(grants_at + grant_of[u] * sizeof(GrantBits));
-      s.length = static_cast<std::uint32_t>(key.size());
+      const std::uint64_t hash = hashes[u];
+      const std::uint32_t home = slot_of(hash, seed, mask);
+      std::uint32_t i = home;
+      while (slots[i].tag != 0) i = (i + 1) & mask;
+      slots[home].probe = static_cast<std::uint16_t>(std::min<std::uint32_t>(
+          kProbeAll, std::max<std::uint32_t>(slots[home].probe, ((i - home) & mask) + 1)));
+      Member& m = slots[i];
+      m.tag = tag(hash);
+      m.grant = grant_of[u];
+      m.length = static_cast<std::uint16_t>(key.size());
+      m.deny_at = deny_at[grant_of[u]];
+      m.allow = grants[grant_of[u]].allow;
       if (key.size() <= kInline) {
-        if (!key.empty()) std::memcpy(s.key, key.data(), key.size());
+        if (!key.empty()) std::memcpy(m.key, key.data(), key.size());
       } else {
         const auto offset = static_cast<std::uint32_t>(arena);
-        std::memcpy(s.key, &offset, sizeof offset);
+        std::memcpy(m.key, &offset, sizeof offset);
         std::memcpy(block_ + arena, key.data(), key.size());
         arena += key.size();
       }
-      std::memcpy(block_ + order_at + u * sizeof(std::uint32_t), &at, sizeof at);
+      std::memcpy(block_ + order_at + u * sizeof(std::uint32_t), &i, sizeof i);
     }
   }
 
   UserTable(UserTable&& o) noexcept
-      : block_(std::exchange(o.block_, nullptr)), bytes_(o.bytes_), log2_(o.log2_) {}
+      : block_(std::exchange(o.block_, nullptr)),
+        bytes_(o.bytes_),
+        log2_(o.log2_),
+        seed_(o.seed_) {}
   UserTable& operator=(UserTable&& o) noexcept {
     if (this != &o) {
       release();
       block_ = std::exchange(o.block_, nullptr);
       bytes_ = o.bytes_;
       log2_ = o.log2_;
+      seed_ = o.seed_;
     }
     return *this;
   }
@@ -117,8 +156,11 @@ class UserTable {
   UserTable& operator=(const UserTable&) = delete;
   ~UserTable() { release(); }
 
-  /// The block address with log2(slot count) in the low bits; 0 for an empty table.
-  std::uintptr_t word() const noexcept { return reinterpret_cast<std::uintptr_t>(block_) | log2_; }
+  /// The block address with log2(slot count) in the low bits and the slot function's number in
+  /// the top byte; 0 for an empty table.
+  std::uintptr_t word() const noexcept {
+    return reinterpret_cast<std::uintptr_t>(block_) | log2_ | (std::uintptr_t{seed_} << kSeedShift);
+  }
 
   // --- From a word (the check path) -------------------------------------------------------
 
@@ -130,26 +172,41 @@ class UserTable {
     return length == tenant.size() && equal_bytes(h + sizeof(Header), tenant.data(), tenant.size());
   }
 
-  /// The grant of `user` (`hash` == hash_bytes(user)), or null.
-  static const GrantBits* find(std::uintptr_t word, std::string_view user,
-                               std::uint64_t hash) noexcept {
+  /// The member `user` (`hash` == hash_bytes(user)), or null.
+  static const Member* find(std::uintptr_t word, std::string_view user,
+                            std::uint64_t hash) noexcept {
     const char* base = base_of(word);
     const std::uint32_t mask = (std::uint32_t{1} << (word & 63U)) - 1U;
     const std::uint32_t t = tag(hash);
-    for (std::uint32_t i = static_cast<std::uint32_t>(hash) & mask;; i = (i + 1) & mask) {
-      const Slot& s = *std::launder(reinterpret_cast<const Slot*>(base + i * sizeof(Slot)));
-      if (s.tag == 0) return nullptr;
-      if (s.tag == t && s.length == user.size()) {
-        const char* key = s.key;
-        if (s.length > kInline) {
+    const std::uint32_t home = slot_of(hash, static_cast<std::uint32_t>(word >> kSeedShift), mask);
+    std::uint32_t probes =
+        std::launder(reinterpret_cast<const Member*>(base + home * sizeof(Member)))->probe;
+    if (probes == kProbeAll) [[unlikely]]
+      probes = mask + 1;  // every run ends at an empty slot before that: cap > size
+    for (std::uint32_t d = 0; d < probes; ++d) {
+      const std::uint32_t i = (home + d) & mask;
+      const Member& m = *std::launder(reinterpret_cast<const Member*>(base + i * sizeof(Member)));
+      if (m.tag == 0) break;
+      if (m.tag == t && m.length == user.size()) {
+        const char* key = m.key;
+        if (m.length > kInline) {
           std::uint32_t offset;
-          std::memcpy(&offset, s.key, sizeof offset);
+          std::memcpy(&offset, m.key, sizeof offset);
           key = base + offset;
         }
-        if (equal_bytes(key, user.data(), user.size()))
-          return std::launder(reinterpret_cast<const GrantBits*>(base + s.grant_at));
+        if (equal_bytes(key, user.data(), user.size())) return &m;
       }
     }
+    return nullptr;
+  }
+
+  /// The deny set of `m`, a member of the table `word` (or a zero Member).
+  static const PermissionSet& deny(std::uintptr_t word, const Member& m) noexcept {
+    static constexpr PermissionSet kNone{};
+    // A select, not a branch: most members deny nothing.
+    const char* at =
+        m.deny_at == 0 ? reinterpret_cast<const char*>(&kNone) : base_of(word) + m.deny_at;
+    return *std::launder(reinterpret_cast<const PermissionSet*>(at));
   }
 
   /// The `owner` given at construction.
@@ -157,16 +214,9 @@ class UserTable {
 
   // --- Queries ----------------------------------------------------------------------------
 
-  /// The grant index of `user`, or npos.
-  std::uint32_t find_index(std::string_view user) const noexcept {
-    const GrantBits* g = find(word(), user, hash_bytes(user));
-    if (g == nullptr) return npos;
-    return static_cast<std::uint32_t>(
-        (reinterpret_cast<const char*>(g) - block_ - header(word()).grants_at) / sizeof(GrantBits));
-  }
-  const GrantBits& grant(std::uint32_t i) const noexcept {
-    return *std::launder(reinterpret_cast<const GrantBits*>(block_ + header(word()).grants_at +
-                                                            i * sizeof(GrantBits)));
+  /// The member `user`, or null.
+  const Member* find(std::string_view user) const noexcept {
+    return find(word(), user, hash_bytes(user));
   }
   std::size_t size() const noexcept { return block_ == nullptr ? 0 : header(word()).count; }
   /// Heap bytes held.
@@ -181,47 +231,72 @@ class UserTable {
     for (std::uint32_t u = 0; u < h.count; ++u) {
       std::uint32_t at;
       std::memcpy(&at, block_ + h.order_at + u * sizeof(std::uint32_t), sizeof at);
-      const Slot& s = *std::launder(reinterpret_cast<const Slot*>(block_ + at * sizeof(Slot)));
-      const char* key = s.key;
-      if (s.length > kInline) {
+      const Member& m =
+          *std::launder(reinterpret_cast<const Member*>(block_ + at * sizeof(Member)));
+      const char* key = m.key;
+      if (m.length > kInline) {
         std::uint32_t offset;
-        std::memcpy(&offset, s.key, sizeof offset);
+        std::memcpy(&offset, m.key, sizeof offset);
         key = block_ + offset;
       }
-      out.emplace_back(std::string_view(key, s.length),
-                       static_cast<std::uint32_t>((s.grant_at - h.grants_at) / sizeof(GrantBits)));
+      out.emplace_back(std::string_view(key, m.length), m.grant);
     }
     return out;
   }
 
  private:
-  static constexpr std::size_t kInline = 20;
-  struct Slot {
-    std::uint32_t tag;  // 0: empty
-    std::uint32_t grant_at;
-    std::uint32_t length;
-    char key[kInline];  // the id, or the offset of its bytes when longer than kInline
-  };
-  static_assert(sizeof(Slot) == 32);
   struct Header {
     const void* owner;
     std::uint32_t name_length;
     std::uint32_t count;
-    std::uint32_t grants_at;
     std::uint32_t order_at;
-    std::uint64_t reserved;
+    std::uint32_t reserved[3];
   };  // followed by the tenant name's bytes
   static_assert(sizeof(Header) == 32);
 
+  static constexpr unsigned kSeedShift = 56;
+  static constexpr std::uint32_t kProbeAll = UINT16_MAX;
+
   static std::size_t round64(std::size_t n) noexcept { return (n + 63) / 64 * 64; }
+  static std::uint32_t slot_of(std::uint64_t hash, std::uint32_t seed,
+                               std::uint32_t mask) noexcept {
+    const std::uint64_t multiplier = (std::uint64_t{seed} * 2 + 1) * 0x9e3779b97f4a7c15ULL;
+    return static_cast<std::uint32_t>((hash * multiplier) >> 32) & mask;
+  }
+  // The seed whose linear-probing placement has the smallest total displacement; tries fewer
+  // seeds for big tables, which are rarely placed without any displacement.
+  static std::uint32_t best_seed(std::span<const std::uint64_t> hashes, std::uint32_t mask) {
+    const std::size_t tries = std::clamp<std::size_t>(4096 / hashes.size(), 8, 256);
+    std::vector<std::uint8_t> used(std::size_t{mask} + 1);
+    std::uint32_t best = 0;
+    std::size_t best_cost = SIZE_MAX;
+    for (std::uint32_t seed = 0; seed < tries && best_cost != 0; ++seed) {
+      std::fill(used.begin(), used.end(), std::uint8_t{0});
+      std::size_t cost = 0;
+      for (const std::uint64_t h : hashes) {
+        std::uint32_t i = slot_of(h, seed, mask);
+        while (used[i] != 0) {
+          i = (i + 1) & mask;
+          ++cost;
+        }
+        used[i] = 1;
+        if (cost >= best_cost) break;
+      }
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = seed;
+      }
+    }
+    return best;
+  }
   static std::uint32_t tag(std::uint64_t h) noexcept {
     return static_cast<std::uint32_t>(h >> 32) | 1U;
   }
   static const char* base_of(std::uintptr_t word) noexcept {
-    return reinterpret_cast<const char*>(word & ~std::uintptr_t{63});
+    return reinterpret_cast<const char*>(word & ((std::uintptr_t{1} << kSeedShift) - 64));
   }
   static const char* header_address(std::uintptr_t word) noexcept {
-    return base_of(word) + (std::size_t{1} << (word & 63U)) * sizeof(Slot);
+    return base_of(word) + (std::size_t{1} << (word & 63U)) * sizeof(Member);
   }
   static const Header& header(std::uintptr_t word) noexcept {
     return *std::launder(reinterpret_cast<const Header*>(header_address(word)));
@@ -234,6 +309,7 @@ class UserTable {
   char* block_ = nullptr;
   std::size_t bytes_ = 0;
   std::uint32_t log2_ = 0;
+  std::uint32_t seed_ = 0;
 };
 
 }  // namespace tenantkit::rbac::detail
