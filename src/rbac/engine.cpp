@@ -296,7 +296,6 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
   }
   snap->users = UserTable(tenant, snap.get(), m.users, user_grant, grants);
   snap->grant_roles.shrink_to_fit();
-  snap->grant_ranges.shrink_to_fit();
   return snap;
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -71,7 +72,7 @@ class UserTable {
     std::size_t long_bytes = 0;
     for (const std::string& u : users)
       if (u.size() > kInline) long_bytes += u.size();
-    std::vector<std::uint32_t> deny_at(grants.size(), 0);
+    Scratch<std::uint32_t> deny_at(grants.size());
     const std::size_t header_at = cap * sizeof(Member);
     std::size_t at = header_at + round64(sizeof(Header) + tenant.size());
     const std::size_t denies_at = at;
@@ -101,14 +102,14 @@ class UserTable {
     for (std::size_t i = 0; i < cap; ++i) new (block_ + i * sizeof(Member)) Member{};
     Member* slots = std::launder(reinterpret_cast<Member*>(block_));
     const std::uint32_t mask = static_cast<std::uint32_t>(cap - 1);
-    std::vector<std::uint64_t> hashes(n);
+    Scratch<std::uint64_t> hashes(n);
     for (std::size_t u = 0; u < n; ++u) hashes[u] = hash_bytes(users[u]);
     // The table never changes, so pick the slot function (one of 256 multipliers, its number
     // kept in the word's top byte) that displaces the fewest members from their home slot: a
     // lookup then reads one slot, the home, in most cases, and a miss ends there too.
     std::uint32_t seed = 0;
     if (n > 1 && (reinterpret_cast<std::uintptr_t>(block_) >> kSeedShift) == 0)
-      seed = best_seed(hashes, mask);
+      seed = best_seed(hashes.span(), mask);
     seed_ = seed;
     std::size_t arena = arena_at;
     for (std::size_t u = 0; u < n; ++u) {
@@ -255,6 +256,25 @@ class UserTable {
   static_assert(sizeof(Header) == 32);
 
   static constexpr unsigned kSeedShift = 56;
+
+  // Zeroed scratch space for the constructor, on the stack for the usual small tenant (a build
+  // of many tenants is dominated by small allocations otherwise).
+  template <class T>
+  class Scratch {
+   public:
+    explicit Scratch(std::size_t n) : size_(n) {
+      if (n > kLocal) heap_.resize(n);
+    }
+    T& operator[](std::size_t i) noexcept { return data()[i]; }
+    std::span<const T> span() noexcept { return {data(), size_}; }
+
+   private:
+    static constexpr std::size_t kLocal = 64;
+    T* data() noexcept { return size_ > kLocal ? heap_.data() : local_.data(); }
+    std::array<T, kLocal> local_{};
+    std::vector<T> heap_;
+    std::size_t size_;
+  };
   static constexpr std::uint32_t kProbeAll = UINT16_MAX;
 
   static std::size_t round64(std::size_t n) noexcept { return (n + 63) / 64 * 64; }
@@ -263,24 +283,39 @@ class UserTable {
     const std::uint64_t multiplier = (std::uint64_t{seed} * 2 + 1) * 0x9e3779b97f4a7c15ULL;
     return static_cast<std::uint32_t>((hash * multiplier) >> 32) & mask;
   }
-  // The seed whose linear-probing placement has the smallest total displacement; tries fewer
-  // seeds for big tables, which are rarely placed without any displacement.
+  // A seed whose linear-probing placement displaces few members (total displacement at most
+  // n / 5, else the best of the seeds tried): bounded work per member at build time.
   static std::uint32_t best_seed(std::span<const std::uint64_t> hashes, std::uint32_t mask) {
-    const std::size_t tries = std::clamp<std::size_t>(4096 / hashes.size(), 8, 256);
-    std::vector<std::uint8_t> used(std::size_t{mask} + 1);
+    const std::size_t n = hashes.size();
+    const std::size_t tries = std::clamp<std::size_t>(1024 / n, 4, 32);
+    const std::size_t good_enough = n / 5;
+    std::vector<std::uint8_t> used(mask < 64 ? 0 : std::size_t{mask} + 1);
     std::uint32_t best = 0;
     std::size_t best_cost = SIZE_MAX;
-    for (std::uint32_t seed = 0; seed < tries && best_cost != 0; ++seed) {
-      std::fill(used.begin(), used.end(), std::uint8_t{0});
+    for (std::uint32_t seed = 0; seed < tries && best_cost > good_enough; ++seed) {
       std::size_t cost = 0;
-      for (const std::uint64_t h : hashes) {
-        std::uint32_t i = slot_of(h, seed, mask);
-        while (used[i] != 0) {
-          i = (i + 1) & mask;
-          ++cost;
+      if (mask < 64) {  // small tables: the occupancy fits a register
+        std::uint64_t occupied = 0;
+        for (const std::uint64_t h : hashes) {
+          std::uint32_t i = slot_of(h, seed, mask);
+          while ((occupied >> i) & 1U) {
+            i = (i + 1) & mask;
+            ++cost;
+          }
+          occupied |= std::uint64_t{1} << i;
+          if (cost >= best_cost) break;
         }
-        used[i] = 1;
-        if (cost >= best_cost) break;
+      } else {
+        std::fill(used.begin(), used.end(), std::uint8_t{0});
+        for (const std::uint64_t h : hashes) {
+          std::uint32_t i = slot_of(h, seed, mask);
+          while (used[i] != 0) {
+            i = (i + 1) & mask;
+            ++cost;
+          }
+          used[i] = 1;
+          if (cost >= best_cost) break;
+        }
       }
       if (cost < best_cost) {
         best_cost = cost;
