@@ -98,7 +98,7 @@ struct DirSlot {
   std::atomic<std::uintptr_t> word{0};
 
   const TenantSnapshot* snapshot() const noexcept {
-    return snapshot_of(word.load(std::memory_order_acquire));
+    return snapshot_of(word.load(std::memory_order_seq_cst));
   }
 };
 struct Directory {
@@ -112,7 +112,7 @@ struct Directory {
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
       const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
       if (sh == 0) return nullptr;
-      if (sh == h && UserTable::is_for(slots[i].word.load(std::memory_order_acquire), name))
+      if (sh == h && UserTable::is_for(slots[i].word.load(std::memory_order_seq_cst), name))
         return &slots[i];
     }
   }
@@ -122,7 +122,7 @@ struct Directory {
       const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
       if (sh == 0) return 0;
       if (sh == h) {
-        const std::uintptr_t w = slots[i].word.load(std::memory_order_acquire);
+        const std::uintptr_t w = slots[i].word.load(std::memory_order_seq_cst);
         if (UserTable::is_for(w, name)) [[likely]]
           return w;
       }
@@ -470,7 +470,7 @@ struct Engine::Impl {
   }
 
   const TenantSnapshot* snapshot(std::string_view tenant) const noexcept {
-    const Directory* d = directory.load(std::memory_order_acquire);
+    const Directory* d = directory.load(std::memory_order_seq_cst);
     const std::uintptr_t w = d->find_word(tenant, detail::hash_bytes(tenant));
     return w == 0 ? nullptr : snapshot_of(w);
   }
@@ -485,12 +485,12 @@ struct Engine::Impl {
     const std::uint64_t tenant_hash = detail::hash_bytes(tenant);
     const std::uint64_t user_hash = detail::hash_bytes(user);
     const std::uintptr_t w =
-        directory.load(std::memory_order_acquire)->find_word(tenant, tenant_hash);
+        directory.load(std::memory_order_seq_cst)->find_word(tenant, tenant_hash);
     if (w == 0) return Decision::deny(DenyReason::not_a_member);
     const UserTable::Member* found = UserTable::find(w, user, user_hash);
-    // Branch-free from here (without scopes and conditions): the answer depends on the grant's
-    // cache miss, and a mispredicted branch on it would discard the caller's next check that the
-    // CPU is already working on. DenyReason's order: not_a_member 2, not_granted 3,
+    // Branch-free from here (without scopes and conditions): the answer depends on the member
+    // slot's cache miss and is unpredictable (allowed or not), so a branch on it would cost a
+    // pipeline flush on top of the miss. DenyReason's order: not_a_member 2, not_granted 3,
     // explicit_deny 4.
     static_assert(static_cast<unsigned>(DenyReason::not_a_member) == 2 &&
                   static_cast<unsigned>(DenyReason::not_granted) == 3 &&
