@@ -91,8 +91,8 @@ TEST(EngineLayout, EveryMemberOfABigTenantIsFoundWithItsOwnRoles) {
   EXPECT_EQ(engine.check("big", "user-1200", "data:read").reason(), DenyReason::not_a_member);
 }
 
-// Readers register on their first check and unregister when their thread ends; writers must
-// neither wait for ended threads nor miss live ones.
+// Reader threads start and end (each takes a read-side stripe on its first check) while a writer
+// keeps publishing and reclaiming: every read sees one whole published state, never freed memory.
 TEST(EngineLayout, ShortLivedReaderThreadsWhileWritersPublish) {
   Engine engine;
   ASSERT_THAT(engine.set_user_roles("t", "m", V{"member"}), IsOk());
