@@ -13,11 +13,14 @@
 #include "rbac/hash.hpp"
 #include "rbac/read_domain.hpp"
 #include "rbac/string_index.hpp"
+#include "rbac/user_table.hpp"
 
 namespace tenantkit::rbac {
 namespace {
 
+using detail::GrantBits;
 using detail::StringIndex;
+using detail::UserTable;
 
 // --- Compiled state ----------------------------------------------------------------------
 
@@ -59,21 +62,20 @@ struct CustomRole {
 };
 
 // The distinct role combinations of a tenant's users: most users share one of a few, so the
-// per-user cost is one 4-byte index.
-struct Grant {
-  PermissionSet allow;  // union of the roles' allows, minus `deny`
-  PermissionSet deny;
-  std::uint32_t roles_begin = 0, roles_end = 0;  // into TenantSnapshot::grant_roles
+// per-user cost is one slot. The grants' bits live in the users' block (the check path); which
+// roles each combination holds stays here.
+struct GrantRoles {
+  std::uint32_t begin = 0, end = 0;  // into TenantSnapshot::grant_roles
 };
 
 struct TenantSnapshot {
   std::string tenant;
-  StringIndex users;       // user id -> grant index; its payload holds the Grants
+  UserTable users;         // user id -> grant; its header points back here
   StringIndex role_names;  // custom role -> ordinal; role id = builtins.size() + ordinal
   std::vector<CustomRole> roles;
   std::vector<std::uint32_t> grant_roles;
+  std::vector<GrantRoles> grant_ranges;  // per grant index
 
-  const Grant& grant(std::uint32_t i) const noexcept { return users.payload<Grant>(i); }
   std::vector<std::string_view> role_list() const {
     std::vector<std::string_view> out;
     for (const auto& entry : role_names.entries()) out.push_back(entry.first);
@@ -82,13 +84,22 @@ struct TenantSnapshot {
 };
 
 // Insert-only open addressing: a slot, once filled, keeps its tenant until the table is
-// replaced, so readers probe without locks; publishing a tenant swaps its slot's snapshot
-// pointer. Growing or removing a tenant builds a new table (the writer holds the mutex).
-// The slot points straight at the snapshot, which holds the tenant's name for the compare:
-// one cache miss fewer per check than a separate per-tenant state object.
+// replaced, so readers probe without locks; publishing a tenant swaps its slot's word. Growing
+// or removing a tenant builds a new table (the writer holds the mutex).
+// The slot holds the tenant's UserTable word (block address and slot count), so a check
+// computes the addresses of the tenant name (for the compare) and of the user's slot without
+// another load, and the CPU fetches both at once; the snapshot is reached through the block's
+// header on the cold paths.
+const TenantSnapshot* snapshot_of(std::uintptr_t word) noexcept {
+  return static_cast<const TenantSnapshot*>(UserTable::owner(word));
+}
 struct DirSlot {
   std::atomic<std::uint64_t> hash{0};
-  std::atomic<const TenantSnapshot*> snapshot{nullptr};
+  std::atomic<std::uintptr_t> word{0};
+
+  const TenantSnapshot* snapshot() const noexcept {
+    return snapshot_of(word.load(std::memory_order_seq_cst));
+  }
 };
 struct Directory {
   explicit Directory(std::size_t capacity)
@@ -101,18 +112,26 @@ struct Directory {
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
       const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
       if (sh == 0) return nullptr;
+      if (sh == h && UserTable::is_for(slots[i].word.load(std::memory_order_seq_cst), name))
+        return &slots[i];
+    }
+  }
+  // The word of `name`'s table, 0 when absent: the check path.
+  std::uintptr_t find_word(std::string_view name, std::uint64_t h) const noexcept {
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
+      if (sh == 0) return 0;
       if (sh == h) {
-        const TenantSnapshot* s = slots[i].snapshot.load(std::memory_order_seq_cst);
-        if (s->tenant.size() == name.size() &&
-            detail::equal_bytes(s->tenant.data(), name.data(), name.size()))
-          return &slots[i];
+        const std::uintptr_t w = slots[i].word.load(std::memory_order_seq_cst);
+        if (UserTable::is_for(w, name)) [[likely]]
+          return w;
       }
     }
   }
-  DirSlot* insert(std::uint64_t h, const TenantSnapshot* snap) noexcept {
+  DirSlot* insert(std::uint64_t h, std::uintptr_t word) noexcept {
     std::size_t i = h & mask;
     while (slots[i].hash.load(std::memory_order_relaxed) != 0) i = (i + 1) & mask;
-    slots[i].snapshot.store(snap, std::memory_order_seq_cst);
+    slots[i].word.store(word, std::memory_order_seq_cst);
     slots[i].hash.store(h, std::memory_order_release);
     count.fetch_add(1, std::memory_order_relaxed);
     return &slots[i];
@@ -242,7 +261,7 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
   for (std::size_t i = 0; i < ordinals.size(); ++i) ordinals[i] = static_cast<std::uint32_t>(i);
   snap->role_names = StringIndex(m.role_names, ordinals);
   snap->roles = m.roles;
-  std::vector<Grant> grants;
+  std::vector<GrantBits> grants;
   std::vector<std::uint32_t> user_grant;
   user_grant.reserve(m.users.size());
   std::map<std::vector<std::uint32_t>, std::uint32_t> grant_of;
@@ -258,8 +277,9 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     auto [it, inserted] = grant_of.emplace(ids, static_cast<std::uint32_t>(grants.size()));
     if (inserted) {
-      Grant grant;
-      grant.roles_begin = static_cast<std::uint32_t>(snap->grant_roles.size());
+      GrantBits grant;
+      GrantRoles range;
+      range.begin = static_cast<std::uint32_t>(snap->grant_roles.size());
       for (std::uint32_t id : ids) {
         auto s = resolver.sets(id, {});
         if (!s) return s.error();
@@ -268,12 +288,13 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
         snap->grant_roles.push_back(id);
       }
       grant.allow -= grant.deny;
-      grant.roles_end = static_cast<std::uint32_t>(snap->grant_roles.size());
+      range.end = static_cast<std::uint32_t>(snap->grant_roles.size());
       grants.push_back(grant);
+      snap->grant_ranges.push_back(range);
     }
     user_grant.push_back(it->second);
   }
-  snap->users = StringIndex(m.users, user_grant, std::span<const Grant>(grants));
+  snap->users = UserTable(tenant, snap.get(), m.users, user_grant, grants);
   snap->grant_roles.shrink_to_fit();
   return snap;
 }
@@ -294,9 +315,9 @@ Model decode(const TenantSnapshot* snap, const Globals& g) {
   m.user_roles.reserve(snap->users.size());
   for (const auto& [user, grant_index] : snap->users.entries()) {
     m.users.emplace_back(user);
-    const Grant& grant = snap->grant(grant_index);
+    const GrantRoles& range = snap->grant_ranges[grant_index];
     std::vector<std::string> names;
-    for (auto i = grant.roles_begin; i < grant.roles_end; ++i)
+    for (auto i = range.begin; i < range.end; ++i)
       names.push_back(role_name(g, custom, snap->grant_roles[i]));
     std::sort(names.begin(), names.end());
     m.user_roles.push_back(std::move(names));
@@ -442,7 +463,7 @@ struct Engine::Impl {
 
   ~Impl() {
     if (Directory* d = directory.load()) {
-      d->for_each([](DirSlot* s) { delete s->snapshot.load(); });
+      d->for_each([](DirSlot* s) { delete s->snapshot(); });
       delete d;
     }
     delete globals.load();
@@ -450,8 +471,8 @@ struct Engine::Impl {
 
   const TenantSnapshot* snapshot(std::string_view tenant) const noexcept {
     const Directory* d = directory.load(std::memory_order_seq_cst);
-    const DirSlot* s = d->find(tenant, detail::hash_bytes(tenant));
-    return s == nullptr ? nullptr : s->snapshot.load(std::memory_order_seq_cst);
+    const std::uintptr_t w = d->find_word(tenant, detail::hash_bytes(tenant));
+    return w == 0 ? nullptr : snapshot_of(w);
   }
 
   // The hot path, under a ReadDomain::Guard.
@@ -460,28 +481,42 @@ struct Engine::Impl {
                   std::span<const Attribute> attributes) const noexcept {
     if (static_cast<std::size_t>(id) >= g.catalogue.size())
       return Decision::deny(DenyReason::unknown_permission);
-    const TenantSnapshot* snap = snapshot(tenant);
-    if (snap == nullptr) return Decision::deny(DenyReason::not_a_member);
-    const auto u = snap->users.find(user);
-    if (u == StringIndex::npos) return Decision::deny(DenyReason::not_a_member);
-    const Grant& grant = snap->grant(u);
-    if (!grant.allow.contains(id)) {
-      return Decision::deny(grant.deny.contains(id) ? DenyReason::explicit_deny
-                                                    : DenyReason::not_granted);
+    // Both hashes before any load, so the directory and user slot misses start early.
+    const std::uint64_t tenant_hash = detail::hash_bytes(tenant);
+    const std::uint64_t user_hash = detail::hash_bytes(user);
+    const std::uintptr_t w =
+        directory.load(std::memory_order_seq_cst)->find_word(tenant, tenant_hash);
+    if (w == 0) return Decision::deny(DenyReason::not_a_member);
+    const UserTable::Member* found = UserTable::find(w, user, user_hash);
+    // Branch-free from here (without scopes and conditions): the answer depends on the member
+    // slot's cache miss and is unpredictable (allowed or not), so a branch on it would cost a
+    // pipeline flush on top of the miss. DenyReason's order: not_a_member 2, not_granted 3,
+    // explicit_deny 4.
+    static_assert(static_cast<unsigned>(DenyReason::not_a_member) == 2 &&
+                  static_cast<unsigned>(DenyReason::not_granted) == 3 &&
+                  static_cast<unsigned>(DenyReason::explicit_deny) == 4);
+    static constexpr UserTable::Member kNoMember{};
+    const UserTable::Member& member = found != nullptr ? *found : kNoMember;
+    const unsigned allowed = member.allow.contains(id) ? 1U : 0U;
+    const unsigned denied = UserTable::deny(w, member).contains(id) ? 1U : 0U;
+    unsigned reason = (3U + denied) & (allowed - 1U);   // none when allowed
+    reason -= static_cast<unsigned>(found == nullptr);  // unknown user: 3 - 1
+    if (scopes != nullptr) {
+      const unsigned outside = scopes->contains(id) ? 0U : 1U;
+      reason += (static_cast<unsigned>(DenyReason::outside_scope) & -(outside & allowed));
     }
-    if (scopes != nullptr && !scopes->contains(id))
-      return Decision::deny(DenyReason::outside_scope);
-    if (!conditions) return Decision::allow();
-    return policy->refine(
-        CheckRequest{tenant, user, id, g.catalogue.name(id), grant.allow, attributes});
+    if (conditions && reason == 0) {
+      return policy->refine(
+          CheckRequest{tenant, user, id, g.catalogue.name(id), member.allow, attributes});
+    }
+    return reason == 0 ? Decision::allow() : Decision::deny(static_cast<DenyReason>(reason));
   }
 
   PermissionSet user_permissions(std::string_view tenant, std::string_view user) const {
     const TenantSnapshot* snap = snapshot(tenant);
     if (snap == nullptr) return {};
-    const auto u = snap->users.find(user);
-    if (u == StringIndex::npos) return {};
-    return snap->grant(u).allow;
+    const UserTable::Member* m = snap->users.find(user);
+    return m == nullptr ? PermissionSet{} : m->allow;
   }
 
   Result<Holder> holder(std::string_view tenant, std::span<const std::string> roles) const {
@@ -513,7 +548,7 @@ struct Engine::Impl {
     Directory* d = directory.load();
     if ((d->count.load() + 1) * 2 <= d->mask + 1) return;
     auto bigger = std::make_unique<Directory>((d->mask + 1) * 2);
-    d->for_each([&](DirSlot* s) { bigger->insert(s->hash.load(), s->snapshot.load()); });
+    d->for_each([&](DirSlot* s) { bigger->insert(s->hash.load(), s->word.load()); });
     directory.store(bigger.release(), std::memory_order_seq_cst);
     domain.synchronize();
     delete d;
@@ -523,9 +558,9 @@ struct Engine::Impl {
     Directory* d = directory.load();
     auto rebuilt = std::make_unique<Directory>(d->mask + 1);
     d->for_each([&](DirSlot* s) {
-      if (s != victim) rebuilt->insert(s->hash.load(), s->snapshot.load());
+      if (s != victim) rebuilt->insert(s->hash.load(), s->word.load());
     });
-    const TenantSnapshot* gone = victim->snapshot.load();
+    const TenantSnapshot* gone = victim->snapshot();
     directory.store(rebuilt.release(), std::memory_order_seq_cst);
     domain.synchronize();
     delete d;
@@ -619,10 +654,12 @@ struct Engine::Impl {
     }
     if (state == nullptr) {
       reserve_one();
-      directory.load()->insert(detail::hash_bytes(tenant), next.release());
+      directory.load()->insert(detail::hash_bytes(tenant), next.release()->users.word());
       return;
     }
-    const TenantSnapshot* old = state->snapshot.exchange(next.release(), std::memory_order_seq_cst);
+    const std::uintptr_t old_word =
+        state->word.exchange(next.release()->users.word(), std::memory_order_seq_cst);
+    const TenantSnapshot* old = old_word == 0 ? nullptr : snapshot_of(old_word);
     if (old != nullptr) {
       domain.synchronize();
       delete old;
@@ -663,7 +700,7 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
   Result<void> failed = ok();
   impl_->directory.load()->for_each([&](DirSlot* s) {
     if (!failed) return;
-    const TenantSnapshot* current = s->snapshot.load();
+    const TenantSnapshot* current = s->snapshot();
     auto snap = compile(current->tenant, decode(current, *old), *next.value());
     if (!snap) {
       failed = Error{snap.error().code, "tenant " + current->tenant + ": " + snap.error().detail};
@@ -676,7 +713,8 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
   impl_->globals.store(next.value().release(), std::memory_order_seq_cst);
   std::vector<const TenantSnapshot*> retired;
   for (auto& [state, snap] : rebuilt)
-    retired.push_back(state->snapshot.exchange(snap.release(), std::memory_order_seq_cst));
+    retired.push_back(
+        snapshot_of(state->word.exchange(snap.release()->users.word(), std::memory_order_seq_cst)));
   impl_->domain.synchronize();
   for (const TenantSnapshot* s : retired) delete s;
   delete old;
@@ -711,7 +749,7 @@ Result<void> Engine::apply(std::string_view tenant, const TenantEdit& edit) {
   std::lock_guard lock(impl_->write_mutex);
   const Globals& g = *impl_->globals.load();
   DirSlot* state = impl_->find_state(tenant);
-  Model m = decode(state ? state->snapshot.load() : nullptr, g);
+  Model m = decode(state ? state->snapshot() : nullptr, g);
   for (const TenantEdit::Op& op : edit.ops_)
     if (auto r = impl_->apply_op(m, op, g); !r) return r;
   std::unique_ptr<TenantSnapshot> next;
@@ -809,12 +847,12 @@ std::optional<std::vector<std::string>> Engine::user_roles(std::string_view tena
   const Globals& g = *impl_->globals.load();
   const TenantSnapshot* snap = impl_->snapshot(tenant);
   if (snap == nullptr) return std::nullopt;
-  const auto u = snap->users.find(user);
-  if (u == StringIndex::npos) return std::nullopt;
-  const Grant& grant = snap->grant(u);
+  const UserTable::Member* m = snap->users.find(user);
+  if (m == nullptr) return std::nullopt;
+  const GrantRoles& range = snap->grant_ranges[m->grant];
   const std::vector<std::string_view> custom = snap->role_list();
   std::vector<std::string> out;
-  for (auto i = grant.roles_begin; i < grant.roles_end; ++i)
+  for (auto i = range.begin; i < range.end; ++i)
     out.push_back(role_name(g, custom, snap->grant_roles[i]));
   std::sort(out.begin(), out.end());
   return out;

@@ -31,7 +31,7 @@ inline std::uint32_t load4(const char* p) noexcept {
 }
 
 /// Never 0 (0 marks an empty slot in the indexes).
-inline std::uint64_t hash_bytes(std::string_view s) noexcept {
+[[gnu::always_inline]] inline std::uint64_t hash_bytes(std::string_view s) noexcept {
   constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL;
   const char* p = s.data();
   std::size_t n = s.size();
@@ -51,7 +51,8 @@ inline std::uint64_t hash_bytes(std::string_view s) noexcept {
 }
 
 /// a[0..n) == b[0..n).
-inline bool equal_bytes(const char* a, const char* b, std::size_t n) noexcept {
+[[gnu::always_inline]] inline bool equal_bytes(const char* a, const char* b,
+                                               std::size_t n) noexcept {
   if (n >= 8) {
     for (std::size_t i = 0; i + 8 < n; i += 8)
       if (load8(a + i) != load8(b + i)) return false;

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+// The check path's data layout at its edges: ids stored inline and spilled (long ids), tenants
+// big enough that members share home slots, look-alike ids, and reader threads that come and go
+// while writers wait for them.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <tenantkit/rbac/engine.hpp>
+#include <tenantkit/testing/matchers.hpp>
+
+namespace tenantkit::rbac {
+namespace {
+
+using ::tenantkit::testing::IsOk;
+using ::testing::ElementsAre;
+using ::testing::Optional;
+using V = std::vector<std::string>;
+
+const char* const kRoles[] = {"member", "billing", "readonly", "admin"};
+
+TEST(EngineLayout, LongAndShortIdsAreFoundAndKeptApart) {
+  Engine engine;
+  const std::string uuid_tenant = "018f3a4e-7b1c-7d2e-9f00-0123456789ab";
+  const std::string long_tenant(64, 't');
+  const std::string uuid_user = "018f3a4e-7b1c-7d2e-9f00-ba9876543210";
+  const std::string long_user = std::string(63, 'u') + "1";
+  const std::string long_user_twin = std::string(63, 'u') + "2";  // differs in the last byte
+  for (const std::string& tenant : {uuid_tenant, long_tenant}) {
+    ASSERT_THAT(engine.set_user_roles(tenant, uuid_user, V{"member"}), IsOk());
+    ASSERT_THAT(engine.set_user_roles(tenant, long_user, V{"billing"}), IsOk());
+    ASSERT_THAT(engine.set_user_roles(tenant, "u", V{"readonly"}), IsOk());
+    ASSERT_THAT(engine.set_user_roles(tenant, std::string(16, 'x'), V{"admin"}), IsOk());
+    ASSERT_THAT(engine.set_user_roles(tenant, std::string(17, 'x'), V{"member"}), IsOk());
+
+    EXPECT_TRUE(engine.can(tenant, uuid_user, "workspaces:write"));
+    EXPECT_FALSE(engine.can(tenant, uuid_user, "billing:manage"));
+    EXPECT_TRUE(engine.can(tenant, long_user, "billing:manage"));
+    EXPECT_EQ(engine.check(tenant, long_user_twin, "billing:read").reason(),
+              DenyReason::not_a_member);
+    EXPECT_EQ(engine.check(tenant, std::string(62, 'u'), "billing:read").reason(),
+              DenyReason::not_a_member);
+    EXPECT_TRUE(engine.can(tenant, "u", "data:read"));
+    EXPECT_EQ(engine.check(tenant, "v", "data:read").reason(), DenyReason::not_a_member);
+    EXPECT_TRUE(engine.can(tenant, std::string(16, 'x'), "members:write"));
+    EXPECT_EQ(engine.check(tenant, std::string(17, 'x'), "members:write").reason(),
+              DenyReason::not_granted);
+    EXPECT_THAT(engine.user_roles(tenant, long_user), Optional(ElementsAre("billing")));
+  }
+  // A tenant name one byte off, or a prefix, is another (unknown) tenant.
+  EXPECT_EQ(engine.check(std::string(63, 't'), uuid_user, "data:read").reason(),
+            DenyReason::not_a_member);
+  EXPECT_EQ(engine.check(uuid_tenant.substr(0, 35) + "c", uuid_user, "data:read").reason(),
+            DenyReason::not_a_member);
+  // Edits keep every member, inline or spilled (the tenant is decoded and rebuilt).
+  ASSERT_THAT(engine.remove_user(uuid_tenant, "u"), IsOk());
+  EXPECT_TRUE(engine.can(uuid_tenant, long_user, "billing:read"));
+  EXPECT_TRUE(engine.can(uuid_tenant, uuid_user, "data:read"));
+  EXPECT_EQ(engine.check(uuid_tenant, "u", "data:read").reason(), DenyReason::not_a_member);
+}
+
+TEST(EngineLayout, EveryMemberOfABigTenantIsFoundWithItsOwnRoles) {
+  Engine engine;
+  ASSERT_THAT(
+      engine.create_role("big", {"denier", {"data:read", "usage:read"}, {"usage:read"}, {}}),
+      IsOk());
+  TenantEdit edit;
+  constexpr int kUsers = 1200;
+  for (int i = 0; i < kUsers; ++i) {
+    V roles{kRoles[i % 4]};
+    if (i % 7 == 0) roles.push_back("denier");
+    edit.set_user_roles("user-" + std::to_string(i), roles);
+  }
+  ASSERT_THAT(engine.apply("big", edit), IsOk());
+  int wrong = 0;
+  for (int i = 0; i < kUsers; ++i) {
+    const std::string user = "user-" + std::to_string(i);
+    const bool admin = i % 4 == 3, billing = i % 4 == 1, denier = i % 7 == 0;
+    wrong += engine.can("big", user, "members:write") != admin;
+    wrong += engine.can("big", user, "billing:manage") != (admin || billing);
+    const Decision usage = engine.check("big", user, "usage:read");
+    wrong += usage.allowed() == denier;
+    if (denier) wrong += usage.reason() != DenyReason::explicit_deny;
+    wrong += engine.check("big", user + "-x", "data:read").reason() != DenyReason::not_a_member;
+  }
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(engine.check("big", "user-1200", "data:read").reason(), DenyReason::not_a_member);
+}
+
+// Reader threads start and end (each takes a read-side stripe on its first check) while a writer
+// keeps publishing and reclaiming: every read sees one whole published state, never freed memory.
+TEST(EngineLayout, ShortLivedReaderThreadsWhileWritersPublish) {
+  Engine engine;
+  ASSERT_THAT(engine.set_user_roles("t", "m", V{"member"}), IsOk());
+  ASSERT_THAT(engine.set_user_roles("t", "flip", V{"billing"}), IsOk());
+  std::atomic<bool> stop{false};
+  std::atomic<long> bad{0};
+  std::thread writer([&] {
+    int round = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      const char* role = round++ % 2 ? "readonly" : "billing";
+      if (!engine.set_user_roles("t", "flip", V{role})) bad.fetch_add(1);
+    }
+  });
+  for (int wave = 0; wave < 40; ++wave) {
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 3; ++r) {
+      readers.emplace_back([&] {
+        for (int i = 0; i < 200; ++i) {
+          if (!engine.can("t", "m", "workspaces:write")) bad.fetch_add(1);
+          // Either of the two published states, never a mix or freed memory (ASan).
+          const PermissionSet seen = engine.user_permissions("t", "flip");
+          if (seen.contains(perm::billing_manage) == seen.contains(perm::org_read))
+            bad.fetch_add(1);
+        }
+      });
+    }
+    for (auto& t : readers) t.join();
+  }
+  stop = true;
+  writer.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+}  // namespace
+}  // namespace tenantkit::rbac
