@@ -18,6 +18,7 @@
 #include <tenantkit/quota/in_process.hpp>
 
 #include <sched.h>
+#include <sys/rseq.h>
 #include <time.h>
 
 namespace tenantkit::quota {
@@ -155,7 +156,8 @@ struct Entry {
   std::atomic<std::uint64_t> window{0};  // cache: (epoch | window end in s since the anchor)
   std::atomic<std::uint64_t> state{0};   // counter word, gauge level, or bucket TAT (ns)
   std::int64_t first_use_us = 0;
-  std::uint32_t index = 0;
+  std::uint32_t index : 24 = 0;  // stripe word index (< 4 Mi)
+  std::uint32_t home : 8 = 0;    // stripe of the CPU that created it (see counter())
   std::uint16_t tenant_len = 0;
   std::uint16_t meter_len = 0;
 
@@ -423,8 +425,19 @@ struct InProcessBackend::Impl {
         std::memory_order_acquire)[index & (kBlockSize - 1)];
   }
 
+  // The CPU from glibc's rseq area (one load, inlined), else sched_getcpu().
+  static int cpu_now() noexcept {
+    if (__rseq_size != 0) {
+      const auto* area = reinterpret_cast<const struct rseq*>(
+          static_cast<const char*>(__builtin_thread_pointer()) + __rseq_offset);
+      const auto cpu = static_cast<std::int32_t>(__atomic_load_n(&area->cpu_id, __ATOMIC_RELAXED));
+      if (cpu >= 0) return cpu;
+    }
+    return ::sched_getcpu();
+  }
+
   std::size_t current_stripe() const noexcept {
-    const int cpu = ::sched_getcpu();  // glibc reads it from rseq: no system call
+    const int cpu = cpu_now();
     return cpu < 0 ? 0 : static_cast<std::size_t>(cpu) & stripe_mask;
   }
 
@@ -475,6 +488,7 @@ struct InProcessBackend::Impl {
     if ((reinterpret_cast<std::uintptr_t>(e) >> (kTagShift + 6)) != 0)
       return Error{Errc::unavailable, "in-process quota backend: address outside 57 bits"};
     e->index = *index;
+    e->home = static_cast<std::uint8_t>(current_stripe());
     e->first_use_us = now_us;
     e->policy_version.store(version, std::memory_order_relaxed);
     e->policy.store(*compiled, std::memory_order_release);  // publishes a front cell
@@ -628,8 +642,12 @@ struct InProcessBackend::Impl {
       // Direct path: the first kDirectUnits units of a window are counted on the counter word
       // itself, which shares the entry's cache line. Most tenants never get further, so their
       // decisions touch no stripe line (one cache miss less for a cold tenant); the few hot
-      // ones move on to per-CPU stripes, where threads do not fight over one line.
-      if (cost > 0) {
+      // ones move on to per-CPU stripes, where threads do not fight over one line. Only the
+      // counter's home CPU takes the direct path: another CPU leases a chunk at once, which
+      // also ends the direct path for the home CPU, so a counter used from two cores stops
+      // bouncing its entry line (key, policy and window) between them on every decision.
+      const std::size_t here = current_stripe();
+      if (cost > 0 && here == e.home) {
         std::uint64_t g = e.state.load(std::memory_order_acquire);
         while (epoch_of(g) == k && units_of(g) + cost <= std::min(kDirectUnits, c.limit)) {
           if (e.state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
@@ -637,7 +655,7 @@ struct InProcessBackend::Impl {
             return make(o, c, true, units_of(g) + cost, end_us, now_us, false, 0);
         }
       }
-      mine = &stripe_word(e.index, current_stripe());
+      mine = &stripe_word(e.index, here);
       if (cost > 0) {
         // Fast path: spend units this CPU's stripe leased earlier in this window.
         std::uint64_t b = mine->load(std::memory_order_relaxed);
