@@ -11,25 +11,30 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <tenantkit/quota/in_process.hpp>
 
 #include <sched.h>
+#include <sys/rseq.h>
 #include <time.h>
 
 namespace tenantkit::quota {
 
 namespace {
 
+inline std::int64_t coarse_now_us() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
 class CoarseClock final : public Clock {
  public:
   Timestamp now() const noexcept override {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    return Timestamp{std::chrono::microseconds{static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 +
-                                               ts.tv_nsec / 1000}};
+    return Timestamp{std::chrono::microseconds{coarse_now_us()}};
   }
 };
 
@@ -136,6 +141,9 @@ constexpr std::size_t kShards = std::size_t{1} << kShardBits;
 constexpr std::size_t kBlockBits = 12;
 constexpr std::size_t kBlockSize = std::size_t{1} << kBlockBits;
 constexpr std::size_t kMaxBlocks = 1024;  // 4 Mi counters per backend
+// Front cells per shard (see Impl::front): 64 x 32 cells of 64 bytes = 128 KiB per backend.
+constexpr std::size_t kFrontBits = 5;
+constexpr int kFrontShift = 45;  // hash bits 45..49: apart from the shard, tag and slot bits
 
 }  // namespace
 
@@ -148,7 +156,8 @@ struct Entry {
   std::atomic<std::uint64_t> window{0};  // cache: (epoch | window end in s since the anchor)
   std::atomic<std::uint64_t> state{0};   // counter word, gauge level, or bucket TAT (ns)
   std::int64_t first_use_us = 0;
-  std::uint32_t index = 0;
+  std::uint32_t index : 24 = 0;  // stripe word index (< 4 Mi)
+  std::uint32_t home : 8 = 0;    // stripe of the CPU that created it (see counter())
   std::uint16_t tenant_len = 0;
   std::uint16_t meter_len = 0;
 
@@ -157,6 +166,7 @@ struct Entry {
   std::string_view meter() const noexcept { return {key() + tenant_len, meter_len}; }
 };
 static_assert(sizeof(Entry) == 48);
+static_assert(std::is_trivially_destructible_v<Entry>);
 
 inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
   while (n >= 8) {
@@ -174,25 +184,54 @@ inline bool matches(const Entry& e, std::string_view tenant, std::string_view me
          same_bytes(e.key() + tenant.size(), meter.data(), meter.size());
 }
 
-struct EntryDeleter {
-  void operator()(Entry* e) const noexcept {
-    e->~Entry();
-    ::operator delete (e, std::align_val_t{64});
-  }
+// 64-byte aligned memory freed with the matching aligned delete.
+struct AlignedDelete {
+  void operator()(std::byte* p) const noexcept { ::operator delete[](p, std::align_val_t{64}); }
 };
-using EntryPtr = std::unique_ptr<Entry, EntryDeleter>;
+using AlignedBytes = std::unique_ptr<std::byte[], AlignedDelete>;
 
-EntryPtr new_entry(std::string_view tenant, std::string_view meter) {
-  const std::size_t bytes = (sizeof(Entry) + tenant.size() + meter.size() + 63) / 64 * 64;
-  void* raw = ::operator new (bytes, std::align_val_t{64});
-  EntryPtr e(new (raw) Entry);
-  char* key = static_cast<char*>(raw) + sizeof(Entry);
-  std::memcpy(key, tenant.data(), tenant.size());
-  std::memcpy(key + tenant.size(), meter.data(), meter.size());
-  e->tenant_len = static_cast<std::uint16_t>(tenant.size());
-  e->meter_len = static_cast<std::uint16_t>(meter.size());
-  return e;
+AlignedBytes aligned_bytes(std::size_t n) {
+  auto* p = static_cast<std::byte*>(::operator new[](n, std::align_val_t{64}));
+  return AlignedBytes(p);
 }
+
+// Entries of one shard are carved from chunks that only grow (1 KiB doubling to 16 KiB): no
+// allocation per counter, and a shard's counters sit on consecutive lines and pages, created
+// hottest-first in a Zipf stream, instead of scattered over the heap. Never freed before the
+// backend, so entry addresses are stable (reservations and slots keep them).
+class EntryArena {
+ public:
+  EntryArena() = default;
+  EntryArena(const EntryArena&) = delete;
+  EntryArena& operator=(const EntryArena&) = delete;
+  ~EntryArena() = default;  // entries are trivially destructible: dropping the chunks is enough
+
+  Entry* make(std::string_view tenant, std::string_view meter) {
+    const std::size_t bytes = (sizeof(Entry) + tenant.size() + meter.size() + 63) / 64 * 64;
+    if (left_ < bytes) {
+      next_chunk_ = std::max(std::min<std::size_t>(next_chunk_ * 2, 16384), bytes);
+      chunks_.push_back(aligned_bytes(next_chunk_));
+      cursor_ = chunks_.back().get();
+      left_ = next_chunk_;
+    }
+    std::byte* raw = cursor_;
+    cursor_ += bytes;
+    left_ -= bytes;
+    Entry* e = new (raw) Entry;
+    char* key = reinterpret_cast<char*>(e + 1);
+    std::memcpy(key, tenant.data(), tenant.size());
+    std::memcpy(key + tenant.size(), meter.data(), meter.size());
+    e->tenant_len = static_cast<std::uint16_t>(tenant.size());
+    e->meter_len = static_cast<std::uint16_t>(meter.size());
+    return e;
+  }
+
+ private:
+  std::vector<AlignedBytes> chunks_;
+  std::byte* cursor_ = nullptr;
+  std::size_t left_ = 0;
+  std::size_t next_chunk_ = 512;
+};
 
 namespace {
 
@@ -212,18 +251,25 @@ struct Slot {
   std::atomic<std::uintptr_t> word{0};
 };
 
-struct Table {
-  explicit Table(std::size_t capacity) : mask(capacity - 1), slots(new Slot[capacity]()) {}
-  std::size_t mask;
-  std::unique_ptr<Slot[]> slots;
+// A shard's table is one word: the 64-byte aligned slot array with log2(capacity) in its low 6
+// bits, so a lookup goes shard word -> slot -> entry with no header load in between.
+struct TableRef {
+  Slot* slots = nullptr;
+  std::size_t mask = 0;
 };
 
+inline TableRef table_ref(std::uintptr_t w) noexcept {
+  return {reinterpret_cast<Slot*>(w & ~std::uintptr_t{63}), (std::size_t{1} << (w & 63)) - 1};
+}
+
+// Writers' side of a shard (creation, growth, policy refresh). Readers never touch it: they
+// load the shard's table word from Impl::tables.
 struct alignas(64) Shard {
-  std::atomic<const Table*> table{nullptr};
   std::mutex mu;
   std::size_t count = 0;
-  std::vector<std::unique_ptr<Table>> tables;  // old generations stay until destruction
-  std::vector<std::pair<std::uint64_t, EntryPtr>> entries;  // (hash, entry)
+  std::vector<AlignedBytes> tables;  // every generation; old ones stay until destruction
+  std::vector<std::pair<std::uint64_t, Entry*>> entries;  // (hash, entry)
+  EntryArena arena;
 };
 
 struct alignas(64) StripeDir {
@@ -244,7 +290,8 @@ inline std::int64_t to_us(Timestamp t) noexcept {
 }  // namespace
 
 struct InProcessBackend::Impl {
-  Impl(const LimitSource& l, const Clock& c, InProcessOptions o) : limits(l), clock(c) {
+  Impl(const LimitSource& l, const Clock& c, InProcessOptions o)
+      : limits(l), clock(c), coarse(&c == &coarse_clock()) {
     std::size_t s = o.stripes;
     if (s == 0) s = std::max<std::size_t>(2, std::thread::hardware_concurrency());
     s = std::bit_ceil(std::min<std::size_t>(s, 64));
@@ -253,22 +300,38 @@ struct InProcessBackend::Impl {
     max_chunk = std::clamp<std::int64_t>(o.max_chunk, 0, 65536);
     leasing = stripes > 1 && max_chunk > 0;
     dirs = std::make_unique<StripeDir[]>(stripes);
+    front_mem = aligned_bytes(std::size_t{64} << (kShardBits + kFrontBits));
+    front = front_mem.get();
+    for (std::size_t i = 0; i < (std::size_t{1} << (kShardBits + kFrontBits)); ++i)
+      new (front + i * 64) Entry;
   }
 
+  // Read by every decision and written (almost) never, so these lines stay shared between cores:
+  // the settings, the stripe directories, and the shards' table words (64 words in 8 lines;
+  // a word changes only when its shard's table doubles). Mutexes live on other lines.
   const LimitSource& limits;
   const Clock& clock;
+  bool coarse;  // the default clock: read it inline, without the virtual call
   std::size_t stripes = 1;
   std::size_t stripe_mask = 0;
   std::int64_t max_chunk = 0;
   bool leasing = false;
+  std::unique_ptr<StripeDir[]> dirs;
+  std::atomic<std::int64_t> next_expiry{INT64_MAX};  // written by reserve/expiry only
+  // Front cells: a direct-mapped array of entries (one 64-byte line each, the key inline) that
+  // the first short-keyed counter to hash to a cell occupies for good. A lookup loads its front
+  // cell and the shard's slot at once, so a counter in front costs one cache miss instead of
+  // two (slot, then entry). In a skewed stream the first counters seen are the busy ones.
+  // Front entries are also in the slot table, like every entry; addresses never change.
+  std::byte* front = nullptr;
+  alignas(64) std::array<std::atomic<std::uintptr_t>, kShards> tables{};
 
   std::array<Shard, kShards> shards;
-  std::unique_ptr<StripeDir[]> dirs;
-  std::mutex blocks_mu;
+  alignas(64) std::mutex blocks_mu;
   std::uint32_t next_index = 0;  // guarded by blocks_mu
   std::vector<std::unique_ptr<std::atomic<std::uint64_t>[]>> blocks;
 
-  std::mutex policies_mu;
+  alignas(64) std::mutex policies_mu;
   std::vector<std::unique_ptr<Compiled>> policies;  // retired ones stay until destruction
   // Every distinct policy compiled so far, so that re-reading a policy after a version bump
   // finds its Compiled again instead of adding one (a LimitSource that bumps periodically would
@@ -276,24 +339,50 @@ struct InProcessBackend::Impl {
   using PolicyKey = std::tuple<int, std::int64_t, std::int64_t, int, int, bool, std::int64_t>;
   std::map<PolicyKey, const Compiled*> policy_index;
 
-  std::mutex res_mu;
+  AlignedBytes front_mem;
+
+  alignas(64) std::mutex res_mu;
   std::map<std::uint64_t, Held> held;
   std::multimap<std::int64_t, std::uint64_t> by_expiry;
   std::uint64_t next_res_id = 1;
-  std::atomic<std::int64_t> next_expiry{INT64_MAX};
+
+  std::int64_t now_us() const noexcept { return coarse ? coarse_now_us() : to_us(clock.now()); }
 
   // ---- lookup --------------------------------------------------------------------------
 
+  Entry& front_cell(std::uint64_t h) const noexcept {
+    const std::size_t i = ((h >> (64 - kShardBits)) << kFrontBits) |
+                          ((h >> kFrontShift) & ((std::size_t{1} << kFrontBits) - 1));
+    return *std::launder(reinterpret_cast<Entry*>(front + i * 64));
+  }
+
+  static bool fits_front(std::string_view tenant, std::string_view meter) noexcept {
+    return sizeof(Entry) + tenant.size() + meter.size() <= 64;
+  }
+
   Entry* find(std::uint64_t h, std::string_view tenant, std::string_view meter) const noexcept {
-    const Table* t = shards[h >> (64 - kShardBits)].table.load(std::memory_order_acquire);
-    if (t == nullptr) return nullptr;
+    const std::uintptr_t tw = tables[h >> (64 - kShardBits)].load(std::memory_order_acquire);
+    if (tw == 0) return nullptr;
+    const TableRef t = table_ref(tw);
+    std::size_t i = h & t.mask;
+    // The first slot is prefetched before the front cell is checked: for a counter not in front
+    // the two misses overlap instead of adding up, and a front hit does not wait for the slot
+    // (a load would hold back the decision's compare-and-swap until it arrived; a prefetch not).
+    __builtin_prefetch(&t.slots[i]);
+    Entry& cell = front_cell(h);
+    // A front cell is published by its policy pointer (release, after key and fields).
+    if (cell.policy.load(std::memory_order_acquire) != nullptr && matches(cell, tenant, meter))
+      return &cell;
+    std::uintptr_t w = t.slots[i].word.load(std::memory_order_acquire);
     const std::uintptr_t tag = tag_of(h);
-    for (std::size_t i = h & t->mask;; i = (i + 1) & t->mask) {
-      const std::uintptr_t w = t->slots[i].word.load(std::memory_order_acquire);
+    for (;;) {
       if (w == 0) return nullptr;
-      if ((w >> kTagShift) != tag) continue;
-      Entry* e = reinterpret_cast<Entry*>((w & kAddrMask) << 6);
-      if (matches(*e, tenant, meter)) return e;
+      if ((w >> kTagShift) == tag) {
+        Entry* e = reinterpret_cast<Entry*>((w & kAddrMask) << 6);
+        if (matches(*e, tenant, meter)) return e;
+      }
+      i = (i + 1) & t.mask;
+      w = t.slots[i].word.load(std::memory_order_acquire);
     }
   }
 
@@ -302,6 +391,17 @@ struct InProcessBackend::Impl {
     if (p.limit < 0) return Error{Errc::internal, "quota policy with a negative limit"};
     if (p.kind != MeterKind::gauge && p.window.count() < 1)
       return Error{Errc::internal, "quota policy with a window under 1 s"};
+    const PolicyKey key{static_cast<int>(p.kind),
+                        p.limit,
+                        p.window.count(),
+                        static_cast<int>(p.enforcement),
+                        static_cast<int>(p.deny_code),
+                        p.anchor.has_value(),
+                        p.anchor ? to_us(*p.anchor) : 0};
+    {
+      std::lock_guard lk(policies_mu);
+      if (auto it = policy_index.find(key); it != policy_index.end()) return it->second;
+    }
     auto c = std::make_unique<Compiled>();
     c->kind = p.kind;
     c->enforcement = p.enforcement;
@@ -315,13 +415,6 @@ struct InProcessBackend::Impl {
     c->has_anchor = p.anchor.has_value();
     c->anchor_us = p.anchor ? to_us(*p.anchor) : 0;
     c->source = p;
-    const PolicyKey key{static_cast<int>(p.kind),
-                        p.limit,
-                        p.window.count(),
-                        static_cast<int>(p.enforcement),
-                        static_cast<int>(p.deny_code),
-                        p.anchor.has_value(),
-                        p.anchor ? to_us(*p.anchor) : 0};
     std::lock_guard lk(policies_mu);
     if (auto it = policy_index.find(key); it != policy_index.end()) return it->second;
     policies.push_back(std::move(c));
@@ -334,8 +427,19 @@ struct InProcessBackend::Impl {
         std::memory_order_acquire)[index & (kBlockSize - 1)];
   }
 
+  // The CPU from glibc's rseq area (one load, inlined), else sched_getcpu().
+  static int cpu_now() noexcept {
+    if (__rseq_size != 0) {
+      const auto* area = reinterpret_cast<const struct rseq*>(
+          static_cast<const char*>(__builtin_thread_pointer()) + __rseq_offset);
+      const auto cpu = static_cast<std::int32_t>(__atomic_load_n(&area->cpu_id, __ATOMIC_RELAXED));
+      if (cpu >= 0) return cpu;
+    }
+    return ::sched_getcpu();
+  }
+
   std::size_t current_stripe() const noexcept {
-    const int cpu = ::sched_getcpu();  // glibc reads it from rseq: no system call
+    const int cpu = cpu_now();
     return cpu < 0 ? 0 : static_cast<std::size_t>(cpu) & stripe_mask;
   }
 
@@ -370,30 +474,48 @@ struct InProcessBackend::Impl {
     if (!compiled) return compiled.error();
     auto index = allocate_index();
     if (!index) return index.error();
-    EntryPtr e = new_entry(tenant, meter);
-    if ((reinterpret_cast<std::uintptr_t>(e.get()) >> (kTagShift + 6)) != 0)
+    Entry* e = nullptr;
+    if (fits_front(tenant, meter)) {
+      Entry& cell = front_cell(h);
+      if (cell.policy.load(std::memory_order_relaxed) == nullptr) {  // free: shard mutex held
+        char* key = reinterpret_cast<char*>(&cell + 1);
+        std::memcpy(key, tenant.data(), tenant.size());
+        std::memcpy(key + tenant.size(), meter.data(), meter.size());
+        cell.tenant_len = static_cast<std::uint16_t>(tenant.size());
+        cell.meter_len = static_cast<std::uint16_t>(meter.size());
+        e = &cell;
+      }
+    }
+    if (e == nullptr) e = sh.arena.make(tenant, meter);
+    if ((reinterpret_cast<std::uintptr_t>(e) >> (kTagShift + 6)) != 0)
       return Error{Errc::unavailable, "in-process quota backend: address outside 57 bits"};
     e->index = *index;
+    e->home = static_cast<std::uint8_t>(current_stripe());
     e->first_use_us = now_us;
-    e->policy.store(*compiled, std::memory_order_relaxed);
     e->policy_version.store(version, std::memory_order_relaxed);
+    e->policy.store(*compiled, std::memory_order_release);  // publishes a front cell
 
-    const Table* t = sh.table.load(std::memory_order_relaxed);
-    if (t == nullptr || (sh.count + 1) * 2 > t->mask + 1) {
-      auto grown = std::make_unique<Table>(t == nullptr ? 16 : (t->mask + 1) * 2);
-      for (const auto& [hash, old] : sh.entries) insert(*grown, hash, old.get());
-      t = grown.get();
-      sh.tables.push_back(std::move(grown));
-      sh.table.store(t, std::memory_order_release);
+    std::atomic<std::uintptr_t>& table = tables[h >> (64 - kShardBits)];
+    std::uintptr_t tw = table.load(std::memory_order_relaxed);
+    TableRef t = table_ref(tw);
+    if (tw == 0 || (sh.count + 1) * 2 > t.mask + 1) {
+      const std::size_t log2 = tw == 0 ? 4 : (tw & 63) + 1;
+      AlignedBytes mem = aligned_bytes(sizeof(Slot) << log2);
+      auto* slots = reinterpret_cast<Slot*>(mem.get());
+      for (std::size_t i = 0; i < (std::size_t{1} << log2); ++i) new (&slots[i]) Slot;
+      tw = reinterpret_cast<std::uintptr_t>(slots) | log2;
+      t = table_ref(tw);
+      for (const auto& [hash, old] : sh.entries) insert(t, hash, old);
+      sh.tables.push_back(std::move(mem));
+      table.store(tw, std::memory_order_release);
     }
-    Entry* raw = e.get();
-    sh.entries.emplace_back(h, std::move(e));
+    sh.entries.emplace_back(h, e);
     ++sh.count;
-    insert(*t, h, raw);
-    return raw;
+    insert(t, h, e);
+    return e;
   }
 
-  static void insert(const Table& t, std::uint64_t h, Entry* e) noexcept {
+  static void insert(const TableRef& t, std::uint64_t h, Entry* e) noexcept {
     std::size_t i = h & t.mask;
     while (t.slots[i].word.load(std::memory_order_relaxed) != 0) i = (i + 1) & t.mask;
     const std::uintptr_t addr = reinterpret_cast<std::uintptr_t>(e) >> 6;  // 64-byte aligned
@@ -522,8 +644,12 @@ struct InProcessBackend::Impl {
       // Direct path: the first kDirectUnits units of a window are counted on the counter word
       // itself, which shares the entry's cache line. Most tenants never get further, so their
       // decisions touch no stripe line (one cache miss less for a cold tenant); the few hot
-      // ones move on to per-CPU stripes, where threads do not fight over one line.
-      if (cost > 0) {
+      // ones move on to per-CPU stripes, where threads do not fight over one line. Only the
+      // counter's home CPU takes the direct path: another CPU leases a chunk at once, which
+      // also ends the direct path for the home CPU, so a counter used from two cores stops
+      // bouncing its entry line (key, policy and window) between them on every decision.
+      const std::size_t here = current_stripe();
+      if (cost > 0 && here == e.home) {
         std::uint64_t g = e.state.load(std::memory_order_acquire);
         while (epoch_of(g) == k && units_of(g) + cost <= std::min(kDirectUnits, c.limit)) {
           if (e.state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
@@ -531,7 +657,7 @@ struct InProcessBackend::Impl {
             return make(o, c, true, units_of(g) + cost, end_us, now_us, false, 0);
         }
       }
-      mine = &stripe_word(e.index, current_stripe());
+      mine = &stripe_word(e.index, here);
       if (cost > 0) {
         // Fast path: spend units this CPU's stripe leased earlier in this window.
         std::uint64_t b = mine->load(std::memory_order_relaxed);
@@ -775,7 +901,7 @@ Result<Outcome> InProcessBackend::decide(std::string_view tenant, std::string_vi
     return out;
   }
   Impl& im = *impl_;
-  const std::int64_t now_us = to_us(im.clock.now());
+  const std::int64_t now_us = im.now_us();
   im.expire(now_us);
   const std::uint64_t h = key_hash(tenant, meter);
   Entry* e = im.find(h, tenant, meter);
@@ -800,7 +926,7 @@ Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view 
                                       std::int64_t amount) {
   if (amount < 0) return Error{Errc::validation_failed, "amount must not be negative"};
   Impl& im = *impl_;
-  const std::int64_t now_us = to_us(im.clock.now());
+  const std::int64_t now_us = im.now_us();
   im.expire(now_us);
   auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
   if (!e) return e.error();
@@ -819,7 +945,7 @@ Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_vi
                                          std::int64_t value) {
   if (value < 0) return Error{Errc::validation_failed, "gauge level must not be negative"};
   Impl& im = *impl_;
-  const std::int64_t now_us = to_us(im.clock.now());
+  const std::int64_t now_us = im.now_us();
   auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
   if (!e) return e.error();
   Entry* entry = *e;
@@ -838,7 +964,7 @@ Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::stri
   if (amount < 1) return Error{Errc::validation_failed, "reservation amount must be at least 1"};
   if (ttl.count() < 1) return Error{Errc::validation_failed, "reservation ttl must be >= 1 s"};
   Impl& im = *impl_;
-  const std::int64_t now_us = to_us(im.clock.now());
+  const std::int64_t now_us = im.now_us();
   im.expire(now_us);
   auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
   if (!e) return e.error();
@@ -869,7 +995,7 @@ Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::stri
 Result<Outcome> InProcessBackend::commit(const Reservation& reservation, std::int64_t actual) {
   if (actual < 0) return Error{Errc::validation_failed, "actual usage must not be negative"};
   Impl& im = *impl_;
-  const std::int64_t now_us = to_us(im.clock.now());
+  const std::int64_t now_us = im.now_us();
   im.expire(now_us);
   auto held = im.take_held(reservation);
   if (!held) return held.error();
@@ -887,7 +1013,7 @@ Result<Outcome> InProcessBackend::commit(const Reservation& reservation, std::in
 
 Result<void> InProcessBackend::release(const Reservation& reservation) {
   Impl& im = *impl_;
-  im.expire(to_us(im.clock.now()));
+  im.expire(im.now_us());
   auto held = im.take_held(reservation);
   if (!held) return held.error();
   if (held->entry == nullptr) return Error{Errc::internal, "quota counter missing"};

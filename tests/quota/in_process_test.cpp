@@ -128,6 +128,34 @@ TEST(InProcessBackend, ManyTenantsGrowTheTableWithoutLosingCounts) {
   }
 }
 
+// Short keys live in front cells until those collide, then in the table like long keys: every
+// counter must stay apart either way, including keys whose bytes only differ in where the tenant
+// ends and the meter begins.
+TEST(InProcessBackend, ShortAndLongKeysOfManyTenantsCountApart) {
+  InMemoryLimitSource limits;
+  limits.set_default("m", Policy::counter(3));
+  limits.set_default("mx", Policy::counter(3));
+  limits.set_default("x", Policy::counter(3));
+  ManualClock clock;
+  InProcessBackend q(limits, clock);
+  for (int round = 0; round < 4; ++round) {
+    int allowed = 0;
+    for (int i = 0; i < 6000; ++i) {
+      const std::string shortkey = "t" + std::to_string(i);
+      const std::string longkey = "a-rather-long-tenant-name-" + std::to_string(i);
+      if (q.decide(shortkey, "m", 1)->allowed()) ++allowed;
+      if (q.decide(longkey, "m", 1)->allowed()) ++allowed;
+    }
+    EXPECT_EQ(allowed, round < 3 ? 12000 : 0) << "round " << round;
+  }
+  EXPECT_EQ(q.decide("t4711", "m", 0)->used, 3);
+  ASSERT_TRUE(q.decide("t1", "mx", 1)->allowed());
+  auto split = q.decide("t1m", "x", 0);
+  ASSERT_THAT(split, IsOk());
+  EXPECT_EQ(split->used, 0);
+  EXPECT_EQ(q.decide("t1", "mx", 0)->used, 1);
+}
+
 TEST(CoarseClock, IsCloseToTheSystemClock) {
   const auto coarse = coarse_clock().now();
   const auto precise = system_clock().now();

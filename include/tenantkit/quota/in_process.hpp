@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // InProcessBackend: the embedded quota engine. One instance is shared by all threads of a
 // process. Decisions take no lock and allocate nothing once a tenant's meter has been seen
-// (its first decision allocates its counter): counters live in a sharded, lock-free-read hash
-// table, and hot counters lease small chunks of units to per-CPU stripes so that threads on
-// different cores do not fight over one cache line. Also coarse_clock(): a cheap wall clock.
+// (its first decision creates its counter, from a per-shard arena): counters live in a sharded,
+// lock-free-read hash table behind direct-mapped front cells, and counters used from several
+// cores lease small chunks of units to per-CPU stripes so that threads on different cores do not
+// fight over one cache line. Also coarse_clock(): a cheap wall clock.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +34,7 @@ struct InProcessOptions {
 
 /// The in-process QuotaBackend. Safe for concurrent use by any number of threads; `limits` and
 /// `clock` must outlive it. Counters are created on first use and live until destruction
-/// (memory: about 200 bytes per tenant and meter).
+/// (memory: about 200 bytes per tenant and meter, plus 128 KiB of front cells per backend).
 class InProcessBackend final : public QuotaBackend {
  public:
   InProcessBackend(const LimitSource& limits, const Clock& clock = coarse_clock(),

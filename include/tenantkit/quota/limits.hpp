@@ -58,9 +58,12 @@ class InMemoryLimitSource final : public LimitSource {
   Result<Policy> policy(std::string_view tenant, std::string_view meter) const override;
 
  private:
-  mutable std::shared_mutex mu_;
+  // Own line: readers' shared locks write it, while every decision reads version() next to it.
+  alignas(64) mutable std::shared_mutex mu_;
   std::map<std::string, Policy, std::less<>> defaults_;
-  std::map<std::string, Policy, std::less<>> overrides_;  // key: tenant + '\x1f' + meter
+  // tenant -> meter -> policy: looked up with the caller's views, building no key string.
+  using Meters = std::map<std::string, Policy, std::less<>>;
+  std::map<std::string, Meters, std::less<>> overrides_;
 };
 
 }  // namespace tenantkit::quota
