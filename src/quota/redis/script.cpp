@@ -21,7 +21,7 @@ namespace tenantkit::quota::redis::detail {
 const std::string_view kScript = R"lua(
 local op = ARGV[1]
 local out, resume, now, n = {}, nil, 0, 0
-local pk, pl, pw, ps, pa, base, stride
+local base, stride
 if op == 'B' then
   -- Locals, not globals, inside the loop (plain values: no closure is made).
   local call, tonum, floor, fmt = redis.call, tonumber, math.floor, string.format
@@ -31,23 +31,32 @@ if op == 'B' then
   -- decisions and the reset; the client replays the m decisions from those two numbers.
   now, n = tonum(ARGV[2]), #KEYS
   local np = tonum(ARGV[3])
-  pk, pl, pw, ps, pa = {}, {}, {}, {}, {}
-  for p = 1, np do
-    local j = p * 5 - 1
-    pk[p], pl[p], pw[p], ps[p], pa[p] =
-      ARGV[j], tonum(ARGV[j + 1]), tonum(ARGV[j + 2]), ARGV[j + 3] == '1', tonum(ARGV[j + 4])
-  end
+  -- The usual call has one policy: plain locals, no tables.
+  local kd, lim, win, soft, anc =
+    ARGV[4], tonum(ARGV[5]), tonum(ARGV[6]), ARGV[7] == '1', tonum(ARGV[8])
+  local pk, pl, pw, ps, pa
   base, stride = np * 5 + 4, 2
-  if np > 1 then stride = 3 end
+  if np > 1 then
+    stride = 3
+    pk, pl, pw, ps, pa = {}, {}, {}, {}, {}
+    for p = 1, np do
+      local j = p * 5 - 1
+      pk[p], pl[p], pw[p], ps[p], pa[p] =
+        ARGV[j], tonum(ARGV[j + 1]), tonum(ARGV[j + 2]), ARGV[j + 3] == '1', tonum(ARGV[j + 4])
+    end
+  end
   local o = 0
   for i = 1, n do
-    local j, p = base + (i - 1) * stride, 1
-    if stride == 3 then p, j = tonum(ARGV[j]), j + 1 end
-    if pk[p] ~= 'c' then resume = i break end
+    local j = base + (i - 1) * stride
+    if stride == 3 then
+      local p = tonum(ARGV[j])
+      kd, lim, win, soft, anc, j = pk[p], pl[p], pw[p], ps[p], pa[p], j + 1
+    end
+    if kd ~= 'c' then resume = i break end
     local key = KEYS[i]
     local st = call('HMGET', key, 'a', 'k', 'u', 'x')
     if st[4] and tonum(st[4]) <= now then resume = i break end
-    local a, win = pa[p], pw[p]
+    local a = anc
     if a < 0 then a = tonum(st[1]) or now end
     local w = 0
     if now > a then w = floor((now - a) / win) end
@@ -59,8 +68,8 @@ if op == 'B' then
     if c > 0 then
       -- The decisions allowed in order: all of them (soft), or as many as fit (hard).
       local add = m * c
-      if not ps[p] then
-        local k = floor((pl[p] - used) / c)
+      if not soft then
+        local k = floor((lim - used) / c)
         if k < m then add = k * c end
       end
       if add > 0 then
@@ -194,9 +203,11 @@ if op == 'B' then
   -- The rest of a batch (other kinds, or a counter whose reservations may have expired), one
   -- key at a time through the general functions; the reply stays per key as above.
   for i = resume, n do
-    local j, p = base + (i - 1) * stride, 1
-    if stride == 3 then p, j = tonumber(ARGV[j]), j + 1 end
-    kind, limit, win, soft, anchor = pk[p], pl[p], pw[p], ps[p], pa[p]
+    local j = base + (i - 1) * stride
+    local q = 3
+    if stride == 3 then q, j = tonumber(ARGV[j]) * 5 - 2, j + 1 end
+    kind, limit, win = ARGV[q + 1], tonumber(ARGV[q + 2]), tonumber(ARGV[q + 3])
+    soft, anchor = ARGV[q + 4] == '1', tonumber(ARGV[q + 5])
     local m = tonumber(ARGV[j])
     cost, key = tonumber(ARGV[j + 1]), KEYS[i]
     prefix = string.match(key, '^(.-}:)')
