@@ -95,92 +95,163 @@ struct Resolved {
   std::int64_t limit = 0;
 };
 
-// One op-B script call (script.hpp): EVALSHA sha N key1..keyN B now N, then per decision kind,
-// limit, window, cost, soft, anchor, meter. Kept per connection and reused, so that decisions
-// allocate nothing once the buffers have grown.
+// The script's reply: {allowed, used, reset, retry, overage, id}, or {-1} / {-2}.
+struct Reply {
+  std::array<std::int64_t, 7> v{};
+  std::size_t n = 0;
+};
+
+// One op-B script call (script.hpp), written as RESP straight into a reused buffer: EVALSHA sha
+// N key1..keyN B now P, P policies, then per key (policy,) count, cost. The decisions of one
+// counter share its entry, so the script reads and writes each counter once per call and
+// answers two numbers for it. Kept per connection and reused, so that decisions allocate
+// nothing once the buffers have grown.
 class Batch {
  public:
-  void clear() {
-    arena_.clear();
-    keys_.clear();
-    args_.clear();
-  }
-  [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  struct Entry {
+    std::string_view tenant;
+    std::string_view meter;
+    std::size_t policy = 0;
+    std::int64_t cost = 0;
+    std::int64_t count = 0;
+    bool counter = true;
+  };
 
-  void add(std::string_view prefix, std::string_view tenant, std::string_view meter,
-           const Resolved& r, std::int64_t cost) {
-    const std::size_t off = arena_.size();
-    arena_.append(prefix).append("{").append(tenant).append("}:").append(meter);
-    keys_.push_back(Arg{nullptr, off, arena_.size() - off});
-    args_.push_back(literal(kind_literal(r.policy.kind)));
-    args_.push_back(number(r.limit));
-    args_.push_back(number(
-        r.policy.kind == MeterKind::gauge ? 1'000'000 : r.policy.window.count() * 1'000'000));
-    args_.push_back(number(cost));
-    args_.push_back(literal(r.policy.enforcement == Enforcement::soft ? "1" : "0"));
-    args_.push_back(number(r.policy.anchor ? to_us(*r.policy.anchor) : -1));
-    args_.push_back(Arg{meter.data(), 0, meter.size()});
+  void clear() noexcept {
+    entries_.clear();
+    policies_.clear();
+  }
+  [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+  [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
+
+  // Adds one decision and returns its entry, or npos when this call already holds the counter
+  // with another cost (send this call first: a key appears once per call).
+  std::size_t add(std::string_view tenant, std::string_view meter, const Resolved& r,
+                  std::int64_t cost) {
+    const PolicyArg pa = PolicyArg::of(r);
+    const bool counter = pa.kind == 'c';
+    if (counter) {
+      for (std::size_t e = 0; e < entries_.size(); ++e) {
+        Entry& en = entries_[e];
+        if (en.tenant.size() != tenant.size() || en.meter != meter || en.tenant != tenant) continue;
+        if (!en.counter || en.cost != cost) return npos;
+        ++en.count;
+        return e;
+      }
+    }
+    std::size_t p = 0;
+    while (p < policies_.size() && !(policies_[p] == pa)) ++p;
+    if (p == policies_.size()) policies_.push_back(pa);
+    entries_.push_back(Entry{tenant, meter, p, cost, 1, counter});
+    return entries_.size() - 1;
   }
 
-  // Lays out argv for the decisions added so far; valid until the next add() or clear().
-  int finish(std::string_view sha, std::int64_t now_us) {
-    const Arg n = number(static_cast<std::int64_t>(keys_.size()));
-    const Arg now = number(now_us);
-    argv_.clear();
-    len_.clear();
-    push(literal("EVALSHA"));
-    push(Arg{sha.data(), 0, sha.size()});
-    push(n);
-    for (const Arg& k : keys_) push(k);
-    push(literal("B"));
-    push(now);
-    push(n);
-    for (const Arg& a : args_) push(a);
-    return static_cast<int>(argv_.size());
+  // The command for the entries added so far; valid until the next finish().
+  std::string_view finish(std::string_view key_prefix, std::string_view sha, std::int64_t now_us) {
+    const std::size_t n = entries_.size();
+    const std::size_t np = policies_.size();
+    const std::size_t stride = np > 1 ? 3 : 2;
+    buf_.clear();
+    count('*', 6 + n + 5 * np + stride * n);
+    bulk("EVALSHA");
+    bulk(sha);
+    number(static_cast<std::int64_t>(n));
+    for (const Entry& e : entries_) {
+      count('$', key_prefix.size() + e.tenant.size() + e.meter.size() + 3);
+      buf_.append(key_prefix).append("{").append(e.tenant).append("}:").append(e.meter);
+      buf_.append("\r\n");
+    }
+    bulk("B");
+    number(now_us);
+    number(static_cast<std::int64_t>(np));
+    for (const PolicyArg& p : policies_) {
+      bulk(std::string_view(&p.kind, 1));
+      number(p.limit);
+      number(p.window);
+      bulk(p.soft ? "1" : "0");
+      number(p.anchor);
+    }
+    for (const Entry& e : entries_) {
+      if (stride == 3) number(static_cast<std::int64_t>(e.policy + 1));
+      number(e.count);
+      number(e.cost);
+    }
+    return buf_;
   }
-  const char** argv() noexcept { return argv_.data(); }
-  std::size_t* len() noexcept { return len_.data(); }
 
  private:
-  struct Arg {
-    const char* ptr;  // nullptr: arena_ from off
-    std::size_t off;
-    std::size_t len;
+  struct PolicyArg {
+    char kind = 'c';
+    bool soft = false;
+    std::int64_t limit = 0, window = 0, anchor = -1;
+    static PolicyArg of(const Resolved& r) {
+      return PolicyArg{
+          kind_code(r.policy.kind), r.policy.enforcement == Enforcement::soft, r.limit,
+          r.policy.kind == MeterKind::gauge ? 1'000'000 : r.policy.window.count() * 1'000'000,
+          r.policy.anchor ? to_us(*r.policy.anchor) : -1};
+    }
+    bool operator==(const PolicyArg&) const = default;
   };
-  static Arg literal(std::string_view v) { return Arg{v.data(), 0, v.size()}; }
-  static std::string_view kind_literal(MeterKind k) {
-    const char c = kind_code(k);
-    return c == 'g' ? "g" : c == 'b' ? "b" : "c";
+
+  void count(char type, std::size_t v) {
+    std::array<char, 24> b{};
+    b[0] = type;
+    const auto r = std::to_chars(b.data() + 1, b.data() + b.size() - 2, v);
+    buf_.append(b.data(), static_cast<std::size_t>(r.ptr - b.data())).append("\r\n");
   }
-  Arg number(std::int64_t v) {
-    std::array<char, 24> buf{};
-    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-    const std::size_t off = arena_.size();
-    arena_.append(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
-    return Arg{nullptr, off, arena_.size() - off};
+  void bulk(std::string_view v) {
+    count('$', v.size());
+    buf_.append(v).append("\r\n");
   }
-  void push(const Arg& a) {
-    argv_.push_back(a.ptr != nullptr ? a.ptr : arena_.data() + a.off);
-    len_.push_back(a.len);
+  void number(std::int64_t v) {
+    std::array<char, 24> b{};
+    const auto r = std::to_chars(b.data(), b.data() + b.size(), v);
+    const auto len = static_cast<std::size_t>(r.ptr - b.data());
+    count('$', len);
+    buf_.append(b.data(), len).append("\r\n");
   }
 
-  std::string arena_;
-  std::vector<Arg> keys_, args_;
-  std::vector<const char*> argv_;
-  std::vector<std::size_t> len_;
+  std::vector<Entry> entries_;
+  std::vector<PolicyArg> policies_;
+  std::string buf_;
 };
+
+// Replays `count` decisions of `cost` each on a counter that held `used` before them, as the
+// script counts them (op B): each is allowed while used + cost fits the limit (always when soft;
+// cost 0 while used < limit) and allowed ones add their cost.
+template <class Each>
+void replay(const Resolved& r, std::int64_t used, std::int64_t reset, std::int64_t now_us,
+            std::int64_t cost, std::int64_t count, Each&& each) {
+  const bool soft = r.policy.enforcement == Enforcement::soft;
+  const std::int64_t limit = r.limit;
+  Reply rep;
+  rep.n = 6;
+  for (std::int64_t i = 0; i < count; ++i) {
+    std::int64_t ok = 1, over = 0, retry = 0;
+    if (cost == 0) {
+      if (!soft && used >= limit) {
+        ok = 0;
+        retry = reset - now_us;
+      }
+      if (used > limit) over = 1;
+    } else if (used + cost > limit && !soft) {
+      ok = 0;
+      retry = reset - now_us;
+    } else {
+      if (used + cost > limit) over = 1;
+      used += cost;
+    }
+    rep.v = {ok, used, reset, retry, over, 0, 0};
+    each(rep);
+  }
+}
 
 struct Conn {
   std::unique_ptr<redisContext, ContextDeleter> ctx;
   std::string sha;  // of the script, once loaded on this connection
   Call call;
   Batch batch;
-};
-
-// The script's reply: {allowed, used, reset, retry, overage, id}, or {-1} / {-2}.
-struct Reply {
-  std::array<std::int64_t, 7> v{};
-  std::size_t n = 0;
 };
 
 Outcome make_outcome(const Resolved& r, const Reply& rep) {
@@ -207,24 +278,17 @@ Outcome make_outcome(const Resolved& r, const Reply& rep) {
 
 enum class Io { ok, noscript, broken, refused };
 
-// Checks the reply of an op-B call for `n` decisions: 6 integers each.
+// Checks the reply of an op-B call: `n` integers (two per counter entry, six per other one).
 Io check_batch_reply(redisReply* r, std::size_t n) {
   if (r == nullptr) return Io::broken;
   if (r->type == REDIS_REPLY_ERROR) {
     if (std::string_view(r->str, r->len).substr(0, 8) == "NOSCRIPT") return Io::noscript;
     return Io::refused;
   }
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 6 * n) return Io::refused;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != n) return Io::refused;
   for (std::size_t i = 0; i < r->elements; ++i)
     if (r->element[i]->type != REDIS_REPLY_INTEGER) return Io::refused;
   return Io::ok;
-}
-
-Reply batch_item(const redisReply* r, std::size_t i) {
-  Reply rep;
-  rep.n = 6;
-  for (std::size_t k = 0; k < 6; ++k) rep.v[k] = r->element[6 * i + k]->integer;
-  return rep;
 }
 
 Io parse_reply(redisReply* r, Reply& out) {
@@ -408,6 +472,25 @@ struct RedisBackend::Impl {
     }
     return Io::refused;
   }
+  // One blocking op-B call of one counter entry: v gets {used before, reset}.
+  Io run_batch(Conn& c, Batch& b, std::int64_t now_us, std::array<std::int64_t, 2>& v) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const std::string_view cmd = b.finish(options.key_prefix, c.sha, now_us);
+      void* raw = nullptr;
+      if (redisAppendFormattedCommand(c.ctx.get(), cmd.data(), cmd.size()) != REDIS_OK ||
+          redisGetReply(c.ctx.get(), &raw) != REDIS_OK)
+        return Io::broken;
+      ReplyPtr r(static_cast<redisReply*>(raw));
+      const Io io = check_batch_reply(r.get(), 2);
+      if (io == Io::ok) {
+        v = {r->element[0]->integer, r->element[1]->integer};
+        return io;
+      }
+      if (io != Io::noscript) return io;
+      if (!load_script(c)) return Io::broken;
+    }
+    return Io::refused;
+  }
   Io run(Conn& c, Call& call, Reply& reply) {
     return run(c, static_cast<int>(Call::kArgs), call.argv.data(), call.len.data(), reply);
   }
@@ -475,9 +558,11 @@ struct RedisBackend::Impl {
       // The script's lean path: a batch of one counter decision.
       Batch& b = conn->batch;
       b.clear();
-      b.add(options.key_prefix, tenant, meter, r, cost);
-      const int argc = b.finish(conn->sha, to_us(clock.now()));
-      io = run(*conn, argc, b.argv(), b.len(), rep);
+      b.add(tenant, meter, r, cost);
+      const std::int64_t now_us = to_us(clock.now());
+      std::array<std::int64_t, 2> v{};
+      io = run_batch(*conn, b, now_us, v);
+      if (io == Io::ok) replay(r, v[0], v[1], now_us, cost, 1, [&](const Reply& x) { rep = x; });
     } else {
       build(conn->call, conn->sha, op, tenant, meter, r, to_us(clock.now()), cost, arg, extra);
       io = run(*conn, conn->call, rep);
@@ -635,11 +720,27 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
     Resolved resolved;
     std::uint16_t slot = 0;
   };
+  // A script call in flight: its entries (Batch::Entry) and the requests each answers, in order.
+  struct Sent {
+    struct Entry {
+      Resolved resolved;
+      std::int64_t cost = 0;
+      std::size_t first = 0;  // into members
+      std::size_t count = 0;
+      bool counter = true;
+    };
+    std::vector<Entry> entries;
+    std::vector<std::size_t> members;
+    std::size_t numbers = 0;  // expected in the reply
+    std::int64_t now_us = 0;
+  };
   std::vector<std::size_t> retry;  // NOSCRIPT inside the pipeline: rerun alone afterwards
   {
-    std::deque<Slot> inflight;      // issued, unanswered decisions, in command order
-    std::deque<std::size_t> calls;  // decisions per script call in flight, in order
-    std::vector<Slot> round;        // decisions issued together, before grouping into calls
+    std::deque<Sent> calls;             // in flight, in command order
+    std::vector<Sent> spare;            // answered calls, kept for their buffers
+    std::vector<Slot> round;            // decisions issued together, before grouping into calls
+    std::vector<std::size_t> entry_of;  // round position -> entry of the call being built
+    std::size_t inflight = 0;           // decisions issued and not answered
     auto conn = im.checkout();
     struct Return {
       Impl* impl;
@@ -653,30 +754,56 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
     auto fail = [&](std::size_t i, const Resolved& r) {
       sink(i, im.unavailable(requests[i].tenant, requests[i].meter, r, requests[i].cost, *failure));
     };
-    // Appends one script call for round[from, to).
-    auto send = [&](std::size_t from, std::size_t to) {
+    // Appends one script call for a prefix of round[from, to); returns where it stopped (a
+    // counter already in the call with another cost ends it).
+    auto send = [&](std::size_t from, std::size_t to) -> std::size_t {
       Batch& b = conn->batch;
       b.clear();
-      for (std::size_t k = from; k < to; ++k) {
-        const Request& q = requests[round[k].index];
-        b.add(im.options.key_prefix, q.tenant, q.meter, round[k].resolved, q.cost);
+      entry_of.clear();
+      std::size_t end = from;
+      for (; end < to; ++end) {
+        const Request& q = requests[round[end].index];
+        const std::size_t e = b.add(q.tenant, q.meter, round[end].resolved, q.cost);
+        if (e == Batch::npos) break;
+        entry_of.push_back(e);
       }
-      const int argc = b.finish(conn->sha, to_us(im.clock.now()));
-      if (redisAppendCommandArgv(conn->ctx.get(), argc, b.argv(), b.len()) != REDIS_OK) {
+      Sent s;
+      if (!spare.empty()) {
+        s = std::move(spare.back());
+        spare.pop_back();
+      }
+      s.entries.clear();
+      s.numbers = 0;
+      std::size_t first = 0;
+      for (const Batch::Entry& be : b.entries()) {
+        s.entries.push_back(Sent::Entry{{}, be.cost, first, 0, be.counter});
+        first += static_cast<std::size_t>(be.count);
+        s.numbers += be.counter ? 2 : 6;
+      }
+      s.members.resize(end - from);
+      for (std::size_t k = from; k < end; ++k) {
+        Sent::Entry& se = s.entries[entry_of[k - from]];
+        if (se.count == 0) se.resolved = round[k].resolved;
+        s.members[se.first + se.count++] = round[k].index;
+      }
+      s.now_us = to_us(im.clock.now());
+      const std::string_view cmd = b.finish(im.options.key_prefix, conn->sha, s.now_us);
+      if (redisAppendFormattedCommand(conn->ctx.get(), cmd.data(), cmd.size()) != REDIS_OK) {
         failure = Error{Errc::unavailable, "redis pipeline write failed"};
         // The rest of the round fails with the decisions in flight.
-        for (std::size_t k = from; k < round.size(); ++k) inflight.push_back(std::move(round[k]));
-        return;
+        for (std::size_t k = from; k < round.size(); ++k) fail(round[k].index, round[k].resolved);
+        return round.size();
       }
-      for (std::size_t k = from; k < to; ++k) inflight.push_back(std::move(round[k]));
-      calls.push_back(to - from);
+      inflight += end - from;
+      calls.push_back(std::move(s));
+      return end;
     };
 
     std::size_t next = 0;
-    while (next < requests.size() || !inflight.empty()) {
+    while (next < requests.size() || inflight != 0) {
       // Issue as many decisions as the window has room for, coalesced into script calls.
-      while (!failure && inflight.size() < window && next < requests.size()) {
-        const std::size_t room = std::min(window - inflight.size(), per_call);
+      while (!failure && inflight < window && next < requests.size()) {
+        const std::size_t room = std::min(window - inflight, per_call);
         round.clear();
         while (round.size() < room && next < requests.size()) {
           const Request& q = requests[next];
@@ -694,7 +821,8 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         }
         if (round.empty()) break;
         if (!im.options.cluster) {
-          send(0, round.size());
+          for (std::size_t from = 0; from < round.size() && !failure;)
+            from = send(from, round.size());
         } else {
           // One call per slot; a tenant's decisions keep their order (stable).
           std::stable_sort(round.begin(), round.end(),
@@ -702,14 +830,16 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
           for (std::size_t from = 0; from < round.size() && !failure;) {
             std::size_t to = from + 1;
             while (to < round.size() && round[to].slot == round[from].slot) ++to;
-            send(from, to);
-            from = to;
+            while (from < to && !failure) from = send(from, to);
           }
         }
       }
       if (failure) {
-        for (auto& sl : inflight) fail(sl.index, sl.resolved);
-        inflight.clear();
+        for (const Sent& s : calls)
+          for (const Sent::Entry& e : s.entries)
+            for (std::size_t k = 0; k < e.count; ++k) fail(s.members[e.first + k], e.resolved);
+        calls.clear();
+        inflight = 0;
         while (next < requests.size()) {
           auto r = im.resolve(requests[next].tenant, requests[next].meter);
           if (!r) {
@@ -720,7 +850,7 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         }
         break;
       }
-      if (inflight.empty()) continue;
+      if (inflight == 0) continue;
       void* raw = nullptr;
       if (redisGetReplyFromReader(conn->ctx.get(), &raw) != REDIS_OK) {
         failure = Error{Errc::unavailable, "redis pipeline read failed"};
@@ -737,26 +867,38 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         continue;
       }
       ReplyPtr reply(static_cast<redisReply*>(raw));
-      const std::size_t n = calls.front();
+      Sent s = std::move(calls.front());
       calls.pop_front();
-      const Io io = check_batch_reply(reply.get(), n);
-      for (std::size_t k = 0; k < n; ++k) {
-        Slot sl = std::move(inflight.front());
-        inflight.pop_front();
-        switch (io) {
-          case Io::ok:
-            sink(sl.index, make_outcome(sl.resolved, batch_item(reply.get(), k)));
-            break;
-          case Io::noscript:
-            retry.push_back(sl.index);
-            break;
-          case Io::refused:
-          case Io::broken:
-          default:
-            sink(sl.index, Error{Errc::internal, "redis rejected the quota script call"});
-            break;
+      inflight -= s.members.size();
+      const Io io = check_batch_reply(reply.get(), s.numbers);
+      std::size_t at = 0;  // next reply number
+      for (const Sent::Entry& e : s.entries) {
+        const std::size_t* who = s.members.data() + e.first;
+        if (io == Io::ok && e.counter) {
+          std::size_t k = 0;
+          replay(e.resolved, reply->element[at]->integer, reply->element[at + 1]->integer, s.now_us,
+                 e.cost, static_cast<std::int64_t>(e.count),
+                 [&](const Reply& rep) { sink(who[k++], make_outcome(e.resolved, rep)); });
+          at += 2;
+          continue;
+        }
+        if (io == Io::ok) {
+          Reply rep;
+          rep.n = 6;
+          for (std::size_t q = 0; q < 6; ++q) rep.v[q] = reply->element[at + q]->integer;
+          at += 6;
+          for (std::size_t k = 0; k < e.count; ++k) sink(who[k], make_outcome(e.resolved, rep));
+          continue;
+        }
+        for (std::size_t k = 0; k < e.count; ++k) {
+          if (io == Io::noscript) {
+            retry.push_back(who[k]);
+          } else {
+            sink(who[k], Error{Errc::internal, "redis rejected the quota script call"});
+          }
         }
       }
+      spare.push_back(std::move(s));
     }
     if (failure) {
       conn->ctx.reset();

@@ -8,9 +8,12 @@ namespace tenantkit::quota::redis::detail {
 //
 // Speed: the chunk runs from the top on every EVALSHA, and every `local function` statement
 // allocates a closure, which costs more than the decision itself. So counter decisions (op B)
-// run first, inline, without closures: one HMGET per distinct key of the call and one write per
-// key at the end. Anything else (other kinds, other ops, a counter whose reservations may have
-// expired) falls through to the general part below, which defines its helpers then.
+// run first, inline, without closures: each key of the call is distinct and carries all of the
+// call's decisions on it, so it costs one HMGET and at most one write (redis.call is what a
+// decision costs in Redis; arguments, reply numbers and tonumber come next, hence the policy
+// sent once per call and two reply numbers per key). Anything else (other kinds, other ops, a
+// counter whose reservations may have expired) falls through to the general part below, which
+// defines its helpers then.
 //
 // Expired reservations of the tenant are swept before they can change an answer: by every
 // general call, and by counter decisions once the counter's field x (a lower bound of the expiry
@@ -18,58 +21,67 @@ namespace tenantkit::quota::redis::detail {
 const std::string_view kScript = R"lua(
 local op = ARGV[1]
 local out, resume, now, n = {}, nil, 0, 0
+local base, stride
 if op == 'B' then
   -- Locals, not globals, inside the loop (plain values: no closure is made).
-  local call, tonum, floor, max, fmt = redis.call, tonumber, math.floor, math.max, string.format
-  -- Counter decisions: ARGV 2 now, 3 count, then 7 per decision (kind, limit, window, cost,
-  -- soft, anchor, meter); KEYS[i] is decision i's counter key. Reply: 6 numbers per decision,
-  -- those of op d.
-  now, n = tonum(ARGV[2]), tonum(ARGV[3])
-  local cache, order = {}, {}
-  for i = 1, n do
-    local j = 4 + (i - 1) * 7
-    if ARGV[j] ~= 'c' then resume = i break end
-    local key = KEYS[i]
-    local s = cache[key]
-    if not s then
-      local st = call('HMGET', key, 'a', 'k', 'u', 'x')
-      if st[4] and tonum(st[4]) <= now then resume = i break end
-      local a, win = tonum(ARGV[j + 5]), tonum(ARGV[j + 2])
-      if a < 0 then a = tonum(st[1]) or now end
-      local w = floor(max(0, now - a) / win)
-      local used = 0
-      if tonum(st[2]) == w then used = tonum(st[3]) or 0 end
-      -- {anchor, window index, used, added by this call, new window, reset}
-      s = {a, w, used, 0, used == 0, a + (w + 1) * win}
-      cache[key] = s
-      order[#order + 1] = key
+  local call, tonum, floor, fmt = redis.call, tonumber, math.floor, string.format
+  -- ARGV 2 now, 3 count P of policies, then P policies of 5 (kind, limit, window, soft,
+  -- anchor), then per key KEYS[i] (distinct counter keys): the policy index (only when P > 1),
+  -- the number m of decisions and their cost each. Reply per counter key: used before its
+  -- decisions and the reset; the client replays the m decisions from those two numbers.
+  now, n = tonum(ARGV[2]), #KEYS
+  local np = tonum(ARGV[3])
+  -- The usual call has one policy: plain locals, no tables.
+  local kd, lim, win, soft, anc =
+    ARGV[4], tonum(ARGV[5]), tonum(ARGV[6]), ARGV[7] == '1', tonum(ARGV[8])
+  local pk, pl, pw, ps, pa
+  base, stride = np * 5 + 4, 2
+  if np > 1 then
+    stride = 3
+    pk, pl, pw, ps, pa = {}, {}, {}, {}, {}
+    for p = 1, np do
+      local j = p * 5 - 1
+      pk[p], pl[p], pw[p], ps[p], pa[p] =
+        ARGV[j], tonum(ARGV[j + 1]), tonum(ARGV[j + 2]), ARGV[j + 3] == '1', tonum(ARGV[j + 4])
     end
-    local limit, c, soft = tonum(ARGV[j + 1]), tonum(ARGV[j + 3]), ARGV[j + 4] == '1'
-    local used, reset, b = s[3], s[6], (i - 1) * 6
-    local ok, over, retry = 1, 0, 0
-    if c == 0 then
-      if not soft and used >= limit then ok, retry = 0, reset - now end
-      if used > limit then over = 1 end
-    elseif used + c > limit and not soft then
-      ok, retry = 0, reset - now
-    else
-      if used + c > limit then over = 1 end
-      used = used + c
-      s[3], s[4] = used, s[4] + c
-    end
-    out[b + 1], out[b + 2], out[b + 3], out[b + 4], out[b + 5], out[b + 6] =
-      ok, used, reset, retry, over, s[2]
   end
-  for q = 1, #order do
-    local k = order[q]
-    local s = cache[k]
-    if s[4] ~= 0 then
-      if s[5] then
-        -- A new window (or counter): one write of the whole state, and the key's expiry.
-        call('HSET', k, 'a', fmt('%.0f', s[1]), 'k', fmt('%.0f', s[2]), 'u', fmt('%.0f', s[3]))
-        call('PEXPIRE', k, fmt('%.0f', math.ceil((s[6] - now) / 1000) + 60000))
-      else
-        call('HINCRBY', k, 'u', fmt('%.0f', s[4]))
+  local o = 0
+  for i = 1, n do
+    local j = base + (i - 1) * stride
+    if stride == 3 then
+      local p = tonum(ARGV[j])
+      kd, lim, win, soft, anc, j = pk[p], pl[p], pw[p], ps[p], pa[p], j + 1
+    end
+    if kd ~= 'c' then resume = i break end
+    local key = KEYS[i]
+    local st = call('HMGET', key, 'a', 'k', 'u', 'x')
+    if st[4] and tonum(st[4]) <= now then resume = i break end
+    local a = anc
+    if a < 0 then a = tonum(st[1]) or now end
+    local w = 0
+    if now > a then w = floor((now - a) / win) end
+    local used = 0
+    if tonum(st[2]) == w then used = tonum(st[3]) or 0 end
+    local reset = a + (w + 1) * win
+    out[o + 1], out[o + 2], o = used, reset, o + 2
+    local m, c = tonum(ARGV[j]), tonum(ARGV[j + 1])
+    if c > 0 then
+      -- The decisions allowed in order: all of them (soft), or as many as fit (hard).
+      local add = m * c
+      if not soft then
+        local k = floor((lim - used) / c)
+        if k < m then add = k * c end
+      end
+      if add > 0 then
+        if used == 0 then
+          -- A new window (or counter): one write of the whole state, and the key's expiry.
+          call('HSET', key, 'a', fmt('%.0f', a), 'k', fmt('%.0f', w), 'u', fmt('%.0f', add))
+          call('PEXPIRE', key, fmt('%.0f', math.ceil((reset - now) / 1000) + 60000))
+        elseif add < 1e9 then
+          call('HINCRBY', key, 'u', add)
+        else
+          call('HINCRBY', key, 'u', fmt('%.0f', add))
+        end
       end
     end
   end
@@ -188,22 +200,35 @@ end
 
 
 if op == 'B' then
-  -- The rest of a batch, one decision at a time through the general functions.
+  -- The rest of a batch (other kinds, or a counter whose reservations may have expired), one
+  -- key at a time through the general functions; the reply stays per key as above.
   for i = resume, n do
-    local j = 4 + (i - 1) * 7
-    kind, limit, win = ARGV[j], tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2])
-    cost, soft, anchor = tonumber(ARGV[j + 3]), ARGV[j + 4] == '1', tonumber(ARGV[j + 5])
-    meter, key = ARGV[j + 6], KEYS[i]
-    prefix = string.sub(key, 1, #key - #meter)
+    local j = base + (i - 1) * stride
+    local q = 3
+    if stride == 3 then q, j = tonumber(ARGV[j]) * 5 - 2, j + 1 end
+    kind, limit, win = ARGV[q + 1], tonumber(ARGV[q + 2]), tonumber(ARGV[q + 3])
+    soft, anchor = ARGV[q + 4] == '1', tonumber(ARGV[q + 5])
+    local m = tonumber(ARGV[j])
+    cost, key = tonumber(ARGV[j + 1]), KEYS[i]
+    prefix = string.match(key, '^(.-}:)')
     reskey, expkey = prefix .. '#res', prefix .. '#rexp'
     sweep()
     if kind == 'c' then
       local nx = redis.call('ZRANGE', expkey, 0, 0, 'WITHSCORES')
       if nx[2] then redis.call('HSET', key, 'x', nx[2]) else redis.call('HDEL', key, 'x') end
+      local r = counter(0, false)
+      out[#out + 1] = r[2]
+      out[#out + 1] = r[3]
+      local add = m * cost
+      if cost > 0 and not soft then
+        local k = math.floor((limit - r[2]) / cost)
+        if k < m then add = k * cost end
+      end
+      if cost > 0 and add > 0 then counter(add, true) end
+    else
+      local r = decide(cost)
+      for q = 1, 6 do out[#out + 1] = r[q] end
     end
-    local r = decide(cost)
-    local b = (i - 1) * 6
-    for q = 1, 6 do out[b + q] = r[q] end
   end
   return out
 end

@@ -14,10 +14,14 @@ namespace tenantkit::quota::redis::detail {
 /// 11 reservation id, ttl (us), lease divisor or window index, 12 largest lease.
 /// Reply: {allowed, used, reset (us), retry (us), overage, id or window[, granted]};
 /// {-1} not found; {-2} gone.
-/// Op B (decisions, the lean path for counters): KEYS: decision i's counter key; ARGV: 1 'B',
-/// 2 now (us), 3 count N, then 7 per decision: kind, limit, window (us), cost, soft, anchor
-/// (us, -1), meter. All keys must share one Cluster slot unless the server is not a cluster.
-/// Reply: 6 numbers per decision, as op d's first six.
+/// Op B (decisions, the lean path): KEYS: one counter key per entry, each key at most once per
+/// call unless its kind is not a counter; ARGV: 1 'B', 2 now (us), 3 count P of policies, then
+/// 5 per policy: kind, limit, window (us), soft, anchor (us, -1); then per entry: the policy
+/// index (1-based, only when P > 1), the number m of decisions on the key and their cost (each;
+/// m is 1 for gauges and buckets). All keys must share one Cluster slot unless the server is not
+/// a cluster. Reply per entry: counters {used before the entry's decisions, reset (us)} (the
+/// caller replays the m decisions: in order, each allowed while used + cost fits the limit, or
+/// always when soft, cost 0 allowed while used < limit); other kinds op d's six numbers.
 extern const std::string_view kScript;
 
 }  // namespace tenantkit::quota::redis::detail
