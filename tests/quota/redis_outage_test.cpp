@@ -100,11 +100,14 @@ class RedisOutage : public ::testing::Test {
     limits_.set_default("api_calls", Policy::counter(1000));
   }
 
-  std::unique_ptr<RedisBackend> open(FailurePolicy policy) {
+  // Short timeouts, so an outage is noticed quickly; tests that measure something else while
+  // Redis is up pass a longer one (a loaded CI machine can stall a call past 200 ms).
+  std::unique_ptr<RedisBackend> open(FailurePolicy policy,
+                                     std::chrono::milliseconds command_timeout = 200ms) {
     auto r = open_backend({.url = redis_.url(),
                            .pool_size = 2,
                            .connect_timeout = 200ms,
-                           .command_timeout = 200ms,
+                           .command_timeout = command_timeout,
                            .retry_backoff = 50ms,
                            .on_unavailable = policy},
                           limits_);
@@ -196,7 +199,7 @@ TEST_F(RedisOutage, DecisionsIssuedTogetherShareOneScriptCall) {
   for (int i = 0; i < 100; ++i) keys.push_back("t" + std::to_string(i));
   std::vector<Request> reqs;
   for (int i = 0; i < 6400; ++i) reqs.push_back({keys[(i * 37) % 100], "requests", 1});
-  auto q = open(FailurePolicy::fail_closed);
+  auto q = open(FailurePolicy::fail_closed, 5000ms);
   ASSERT_NE(q, nullptr);
   const long before = evalsha_calls(redis_.url());
   std::size_t allowed = 0;
