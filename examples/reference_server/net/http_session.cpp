@@ -14,6 +14,9 @@
 namespace tenantkit::server {
 namespace {
 
+// Bytes of serialized-response buffer a connection keeps between requests.
+constexpr std::size_t kKeptWriteBuffer = 64 * 1024;
+
 struct Rejection {
   Error error;
   unsigned status;
@@ -185,6 +188,8 @@ net::awaitable<void> run_http_session(Listener& listener, std::shared_ptr<Connec
     serialize(res, out);
     auto [wec, wn] = co_await net::async_write(stream, net::buffer(out), kAwait);
     app.metrics().request_finished();
+    // A large answer (/openapi.json, a big list) must not pin its buffer for the connection's life.
+    if (out.capacity() > kKeptWriteBuffer) std::string().swap(out);
     log_access(app.logger(), ctx, status, bytes);
     if (wec || !keep_alive) break;
   }
