@@ -18,6 +18,7 @@
 #include <tenantkit/billing/stripe/stripe_provider.hpp>
 #include <tenantkit/billing/webhook.hpp>
 #include <tenantkit/core/encoding.hpp>
+#include <tenantkit/core/secret.hpp>
 #include <tenantkit/quota/in_process.hpp>
 #include <tenantkit/quota/redis/backend.hpp>
 
@@ -71,13 +72,27 @@ Result<void> RoleSync::ensure(const OrgId& org) {
   {
     std::shared_lock lock(mutex_);
     auto it = loaded_.find(org.str());
-    if (it != loaded_.end() && now - it->second.loaded_at < kStaleAfter) return ok();
+    if (it != loaded_.end() && now - it->second.loaded_at < kStaleAfter) {
+      Entry& e = it->second;
+      if (refresher_ && now - e.loaded_at >= kRefreshAfter &&
+          !e.refresh_asked.exchange(true, std::memory_order_relaxed)) {
+        refresher_([this, org] { (void)reload(org, clock_.now(), true); });
+      }
+      return ok();
+    }
   }
   if (!blocking_allowed()) return needs_pool();
+  return reload(org, now, false);
+}
+
+Result<void> RoleSync::reload(const OrgId& org, Timestamp now, bool only_if_known) {
   auto fresh = store_.list(org);
   if (!fresh) return fresh.error();
   std::lock_guard lock(mutex_);
+  if (only_if_known && !loaded_.contains(org.str())) return ok();
   auto& entry = loaded_[org.str()];
+  // A reload that read storage before the one already applied must not roll it back.
+  if (entry.loaded_at > now) return ok();
   if (entry.roles != *fresh) {
     // One edit: drop the old definitions (children first), create the new ones (parents first),
     // so readers see the old set or the new one, never a mix.
@@ -89,6 +104,7 @@ Result<void> RoleSync::ensure(const OrgId& org) {
     entry.roles = std::move(*fresh);
   }
   entry.loaded_at = now;
+  entry.refresh_asked.store(false, std::memory_order_relaxed);
   return ok();
 }
 
@@ -218,11 +234,24 @@ Services::Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHashe
       // Half the workers at most (at least one): the rest keep serving other routes.
       passwords(std::move(p), std::max(1, a.config().worker_threads / 2)),
       catalogue(std::move(c)),
-      background_(std::make_unique<boost::asio::thread_pool>(1)) {}
+      background_(std::make_unique<boost::asio::thread_pool>(1)),
+      refresher_(std::make_unique<boost::asio::thread_pool>(1)) {}
 
 Services::~Services() {
   // Before any member goes: queued tasks use them. Without stop(), join() runs the queue dry.
+  refresher_->join();
   background_->join();
+}
+
+void Services::refresh_ahead(std::function<void()> task) {
+  if (refreshes_.fetch_add(1, std::memory_order_relaxed) >= kMaxRefreshes) {
+    refreshes_.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  boost::asio::post(*refresher_, [this, task = std::move(task)] {
+    task();
+    refreshes_.fetch_sub(1, std::memory_order_relaxed);
+  });
 }
 
 void Services::defer(std::function<void()> task) {
@@ -287,6 +316,9 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
 
   s->rbac = std::make_unique<rbac::Engine>();
   s->roles = std::make_unique<RoleSync>(*s->rbac, db.roles(), clock);
+  Services* self = s.get();
+  s->roles->set_refresher(
+      [self](std::function<void()> task) { self->refresh_ahead(std::move(task)); });
 
   s->revocations = std::make_unique<apikey::InProcessRevocationFeed>();
   s->last_used = std::make_unique<apikey::LastUsedRecorder>(db.api_keys(), clock);
@@ -295,7 +327,16 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
   s->verifier_store = std::make_unique<InlineGuardedKeyStore>(db.api_keys());
   s->verifier = std::make_unique<apikey::Verifier>(
       *s->verifier_store, s->hasher, *s->revocations, clock, s->last_used.get(),
-      apikey::CacheOptions{.ttl = std::chrono::seconds{1}});
+      apikey::CacheOptions{.ttl = std::chrono::seconds{1},
+                           .refresh_ahead = std::chrono::milliseconds{200}});
+  // Refresh-ahead: a key in use is reloaded in the background before its entry expires, so it
+  // keeps being answered on the I/O thread; the reload reads storage exactly as a miss would,
+  // so a revoked key is still refused within the 1 s TTL.
+  s->verifier->set_refresh_hook([self](std::string_view presented) {
+    self->refresh_ahead([self, secret = Secret(std::string(presented))] {
+      (void)self->verifier->reload(secret.reveal());
+    });
+  });
   s->keys = std::make_unique<apikey::KeyManager>(
       db.api_keys(), s->hasher, *s->revocations, random, clock,
       apikey::ManagerOptions{.rotation_grace = config.api_key_grace});

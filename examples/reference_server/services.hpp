@@ -63,6 +63,11 @@ class App;
 class RoleSync {
  public:
   static constexpr std::chrono::seconds kStaleAfter{1};
+  /// Refresh-ahead: an org used when its roles are older than this is reloaded in the background
+  /// (set_refresher) while the loaded roles keep answering, so a busy org never goes stale.
+  static constexpr std::chrono::milliseconds kRefreshAfter{800};
+  /// Runs a task off the request's thread; may drop it (the entry then just goes stale).
+  using Refresher = std::function<void(std::function<void()>)>;
 
   RoleSync(rbac::Engine& engine, storage::RoleStore& store, const Clock& clock)
       : engine_(engine), store_(store), clock_(clock) {}
@@ -74,18 +79,25 @@ class RoleSync {
   void invalidate(const OrgId& org);
   /// Forgets the org (deleted).
   void forget(const OrgId& org);
+  /// Enables refresh-ahead through `refresher`. Call before the first ensure().
+  void set_refresher(Refresher refresher) { refresher_ = std::move(refresher); }
 
  private:
   struct Entry {
     Timestamp loaded_at;
     std::vector<storage::Role> roles;
+    std::atomic<bool> refresh_asked{false};  // one background reload per load
   };
+  // Reads storage and applies the roles (loaded_at = `now`, taken before the read). With
+  // `only_if_known`, an org forgotten meanwhile is not brought back.
+  Result<void> reload(const OrgId& org, Timestamp now, bool only_if_known);
   rbac::Engine& engine_;
   storage::RoleStore& store_;
   const Clock& clock_;
   // Shared for the per-request freshness check (every API-key request), exclusive to reload.
   std::shared_mutex mutex_;
   std::unordered_map<std::string, Entry> loaded_;
+  Refresher refresher_;
 };
 
 /// The password hasher behind a concurrency limit: Argon2id costs tens of milliseconds of CPU
@@ -179,12 +191,21 @@ struct Services {
   void defer(std::function<void()> task);
   static constexpr int kMaxDeferred = 1000;
 
+  /// Runs `task` on the refresh thread: refresh-ahead reloads of the API-key verifier's cache
+  /// and of RoleSync, off the I/O threads and the worker pool. Past kMaxRefreshes queued tasks
+  /// it drops `task` (a refresh is optional: the entry then expires and a request reloads it).
+  /// ~Services waits for queued tasks. `task` must not throw; it may block.
+  void refresh_ahead(std::function<void()> task);
+  static constexpr int kMaxRefreshes = 4096;
+
  private:
   Services(App& a, Backends& b, apikey::KeyHasher h, auth::PasswordHasher p,
            billing::PlanCatalogue c);
 
   std::unique_ptr<boost::asio::thread_pool> background_;
   std::atomic<int> deferred_{0};
+  std::unique_ptr<boost::asio::thread_pool> refresher_;
+  std::atomic<int> refreshes_{0};
 };
 
 }  // namespace tenantkit::server

@@ -11,16 +11,27 @@ VerificationCache::VerificationCache(CacheOptions options)
 std::shared_ptr<const VerifiedKey> VerificationCache::find(const CacheDigest& digest,
                                                            std::uint64_t generation,
                                                            Timestamp now) noexcept {
+  return find(digest, generation, now, nullptr);
+}
+
+std::shared_ptr<const VerifiedKey> VerificationCache::find(const CacheDigest& digest,
+                                                           std::uint64_t generation, Timestamp now,
+                                                           bool* refresh_due) noexcept {
+  if (refresh_due != nullptr) *refresh_due = false;
   if (per_shard_ == 0 || generation == RevocationFeed::kUnknown) return nullptr;
   Shard& s = shard_for(digest);
   std::lock_guard lock(s.mutex);
   const auto it = s.map.find(digest);
   if (it == s.map.end()) return nullptr;
-  const Entry& e = it->second;
+  Entry& e = it->second;
   if (e.generation != generation || now >= e.expires) {
     // Stale: leave it for insert() to overwrite; erasing here would free memory under the lock
     // on what is otherwise a read path.
     return nullptr;
+  }
+  if (refresh_due != nullptr && now >= e.refresh_at && !e.refresh_asked) {
+    e.refresh_asked = true;
+    *refresh_due = true;
   }
   return e.key;
 }
@@ -29,11 +40,16 @@ void VerificationCache::insert(const CacheDigest& digest, std::shared_ptr<const 
                                std::uint64_t generation, Timestamp now) {
   if (per_shard_ == 0 || generation == RevocationFeed::kUnknown || !key) return;
   Timestamp expires = now + std::chrono::duration_cast<std::chrono::microseconds>(options_.ttl);
+  // Only a TTL-bound entry is worth reloading; one capped by the key's own expiry is not.
+  const Timestamp refresh_at =
+      options_.refresh_ahead.count() > 0 && (!key->expires_at || expires < *key->expires_at)
+          ? expires - std::chrono::duration_cast<std::chrono::microseconds>(options_.refresh_ahead)
+          : Timestamp::max();
   if (key->expires_at) expires = std::min(expires, *key->expires_at);
   Shard& s = shard_for(digest);
   std::lock_guard lock(s.mutex);
   const std::uint64_t seq = s.next_seq++;
-  s.map.insert_or_assign(digest, Entry{std::move(key), generation, expires, seq});
+  s.map.insert_or_assign(digest, Entry{std::move(key), generation, expires, seq, refresh_at});
   s.order.emplace_back(digest, seq);
   while (s.map.size() > per_shard_ && !s.order.empty()) {
     const auto [victim, victim_seq] = s.order.front();

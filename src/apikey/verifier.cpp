@@ -38,14 +38,31 @@ Result<std::shared_ptr<const VerifiedKey>> Verifier::verify(std::string_view pre
   const CacheDigest d = digest(presented);
   // Read before the lookup: a revocation published while we talk to storage must not be masked.
   const std::uint64_t generation = feed_.generation();
-  if (auto hit = cache_.find(d, generation, now)) {
+  bool refresh_due = false;
+  if (auto hit = cache_.find(d, generation, now, refresh_hook_ ? &refresh_due : nullptr)) {
     if (hit->expires_at && now >= *hit->expires_at)
       return Error{Errc::unauthorized, "API key expired"};
     if (hit->last_used) hit->last_used->touch(now);
+    if (refresh_due) refresh_hook_(presented);
     return hit;
   }
+  return from_store(presented, parsed->prefix, now, d, generation, true);
+}
 
-  auto found = store_.find_by_prefix(parsed->prefix);
+Result<std::shared_ptr<const VerifiedKey>> Verifier::reload(std::string_view presented) {
+  auto parsed = parse_key(presented);
+  if (!parsed) return parsed.error();
+  // As verify(): the generation is read before the storage lookup.
+  const std::uint64_t generation = feed_.generation();
+  return from_store(presented, parsed->prefix, clock_.now(), digest(presented), generation, false);
+}
+
+Result<std::shared_ptr<const VerifiedKey>> Verifier::from_store(std::string_view presented,
+                                                                std::string_view prefix,
+                                                                Timestamp now, const CacheDigest& d,
+                                                                std::uint64_t generation,
+                                                                bool touch) {
+  auto found = store_.find_by_prefix(prefix);
   if (!found) return found.error();
   if (!*found) return Error{Errc::unauthorized, "unknown API key"};
   const storage::ApiKey& rec = **found;
@@ -68,7 +85,7 @@ Result<std::shared_ptr<const VerifiedKey>> Verifier::verify(std::string_view pre
   key->expires_at = rec.expires_at;
   if (recorder_) {
     key->last_used = recorder_->slot(rec.id);
-    key->last_used->touch(now);
+    if (touch) key->last_used->touch(now);
   }
   std::shared_ptr<const VerifiedKey> frozen = std::move(key);
   cache_.insert(d, frozen, generation, now);

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <new>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -185,6 +187,63 @@ TEST_F(ApiKeyTest, SilentRevocationEndsWithTheCacheTtl) {
   EXPECT_THAT(verifier.verify(k.secret.reveal()), IsOk());
   clock_.advance(1s);
   EXPECT_THAT(verifier.verify(k.secret.reveal()), HasError(Errc::unauthorized));
+}
+
+TEST_F(ApiKeyTest, RefreshAheadAsksOncePerEntryAndTheReloadKeepsAHotKeyCached) {
+  Verifier verifier(store_, hasher_, feed_, clock_, nullptr,
+                    {.capacity = 100, .ttl = 1s, .refresh_ahead = 200ms});
+  std::vector<std::string> asked;
+  verifier.set_refresh_hook([&](std::string_view presented) { asked.emplace_back(presented); });
+  IssuedKey k = issue();
+  const std::string secret = k.secret.reveal();
+  ASSERT_THAT(verifier.verify(secret), IsOk());
+  clock_.advance(799ms);
+  ASSERT_THAT(verifier.verify(secret), IsOk());
+  EXPECT_TRUE(asked.empty());  // not in the window yet
+  clock_.advance(1ms);
+  ASSERT_THAT(verifier.verify(secret), IsOk());
+  ASSERT_THAT(verifier.verify(secret), IsOk());
+  ASSERT_EQ(asked.size(), 1u);  // once per entry, however many hits
+  EXPECT_EQ(asked[0], secret);
+  EXPECT_EQ(store_.lookups.load(), 1);
+  // The reload (what the hook's task runs) reads storage and caches the key for another TTL.
+  ASSERT_THAT(verifier.reload(asked[0]), IsOk());
+  EXPECT_EQ(store_.lookups.load(), 2);
+  clock_.advance(900ms);  // 1.7 s after the first load, 0.9 s after the reload
+  ASSERT_THAT(verifier.verify(secret), IsOk());
+  EXPECT_EQ(store_.lookups.load(), 2);
+  EXPECT_EQ(asked.size(), 2u);  // the new entry is in its own window
+}
+
+TEST_F(ApiKeyTest, RefreshAheadDoesNotExtendTheRevocationBound) {
+  Verifier verifier(store_, hasher_, feed_, clock_, nullptr,
+                    {.capacity = 100, .ttl = 1s, .refresh_ahead = 200ms});
+  int asked = 0;
+  verifier.set_refresh_hook([&](std::string_view) { ++asked; });
+  IssuedKey k = issue();
+  const std::string secret = k.secret.reveal();
+  ASSERT_THAT(verifier.verify(secret), IsOk());
+  // Revoked by another instance (no publish reaches this one).
+  ASSERT_THAT(memory_.revoke(kOrg, k.record.id, clock_.now()), IsOk());
+  clock_.advance(850ms);
+  ASSERT_THAT(verifier.verify(secret), IsOk());  // still inside the 1 s bound
+  ASSERT_EQ(asked, 1);
+  // The reload sees the revocation, refuses and caches nothing.
+  auto reloaded = verifier.reload(secret);
+  ASSERT_THAT(reloaded, HasError(Errc::unauthorized));
+  EXPECT_EQ(reloaded.error().detail, "API key revoked");
+  clock_.advance(150ms);  // 1 s after the load: refused
+  EXPECT_THAT(verifier.verify(secret), HasError(Errc::unauthorized));
+}
+
+TEST_F(ApiKeyTest, RefreshAheadIsOffByDefault) {
+  int asked = 0;
+  verifier_.set_refresh_hook([&](std::string_view) { ++asked; });
+  IssuedKey k = issue();
+  ASSERT_THAT(verifier_.verify(k.secret.reveal()), IsOk());
+  clock_.advance(59s);
+  ASSERT_THAT(verifier_.verify(k.secret.reveal()), IsOk());
+  EXPECT_EQ(asked, 0);
 }
 
 TEST_F(ApiKeyTest, UnreachableFeedBypassesTheCache) {

@@ -3,11 +3,13 @@
 // answered on the I/O thread; one that needs storage (a verifier cache miss, an uncached tenant)
 // is resumed on the worker pool from the step that needed it, with the same answer. Cached
 // requests and /health keep answering while every worker is blocked; a miss waits for a worker.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <latch>
 #include <string>
+#include <thread>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -120,6 +122,34 @@ TEST(InlineRouteTest, CacheMissIsResumedOnThePoolAndAHitIsAnsweredInline) {
   auto [ec, res] = roundtrip(srv.port(), std::move(anonymous));
   ASSERT_FALSE(ec);
   EXPECT_EQ(res.result_int(), 401u);
+}
+
+TEST(InlineRouteTest, AHotKeyIsRefreshedAheadAndNeverLeavesTheIoThread) {
+  TestServer srv;
+  const SeededKey key = seed_key(srv.services(), 5);
+  Metrics& metrics = srv.app().metrics();
+  expect_data_for(get_data(srv.port(), key.secret), key.org);  // the one miss: loads key, roles
+  const auto resumed = metrics.resumed_on_pool_count();
+  // Requests every ~50 ms for 1.5 s, past the 1 s lifetime of the key's cache entry and of the
+  // org's roles: each is reloaded in the background inside its last 200 ms, so no request
+  // needs storage. Only meaningful when no gap between requests outlasts that window.
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  std::chrono::steady_clock::duration max_gap{};
+  while (std::chrono::steady_clock::now() - start < 1500ms) {
+    std::this_thread::sleep_for(50ms);
+    expect_data_for(get_data(srv.port(), key.secret), key.org);
+    // The refresh thread is FIFO: once this marker ran, any reload asked for has finished.
+    std::promise<void> drained;
+    srv.services().refresh_ahead([&drained] { drained.set_value(); });
+    ASSERT_EQ(drained.get_future().wait_for(5s), std::future_status::ready);
+    const auto now = std::chrono::steady_clock::now();
+    max_gap = std::max(max_gap, now - last);
+    last = now;
+  }
+  if (max_gap < 150ms) {
+    EXPECT_EQ(metrics.resumed_on_pool_count(), resumed);
+  }
 }
 
 TEST(InlineRouteTest, RevokedKeyIsRefusedAtOnceOnTheInlinePath) {

@@ -8,9 +8,10 @@
 
 namespace tenantkit::server {
 
-Listener::Listener(App& app, net::io_context& ioc, Strand strand, tcp::acceptor acceptor)
+Listener::Listener(App& app, std::vector<net::io_context*> iocs, Strand strand,
+                   tcp::acceptor acceptor)
     : app_(app),
-      ioc_(ioc),
+      iocs_(std::move(iocs)),
       strand_(std::move(strand)),
       acceptor_(std::move(acceptor)),
       grace_timer_(strand_) {}
@@ -18,8 +19,12 @@ Listener::Listener(App& app, net::io_context& ioc, Strand strand, tcp::acceptor 
 net::awaitable<void> Listener::accept_loop() {
   const auto max = static_cast<std::size_t>(app_.config().max_connections);
   for (;;) {
-    // Each connection gets its own strand: its coroutine and its timers never run concurrently.
-    auto [ec, peer] = co_await acceptor_.async_accept(net::make_strand(ioc_), kAwait);
+    // Each connection lives on one io_context, run by one thread: its coroutine and its timers
+    // never run concurrently without a strand, and no lock or queue is shared with the other
+    // I/O threads on the request path.
+    net::io_context& ioc = *iocs_[next_ioc_];
+    next_ioc_ = (next_ioc_ + 1) % iocs_.size();
+    auto [ec, peer] = co_await acceptor_.async_accept(ioc.get_executor(), kAwait);
     if (stopping()) co_return;
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;

@@ -7,13 +7,15 @@
 #include <memory>
 #include <mutex>
 #include <unordered_set>
+#include <vector>
 
 #include "app.hpp"
 #include "net/beast.hpp"
 
 namespace tenantkit::server {
 
-/// One client connection. `phase` is touched only on the stream's strand.
+/// One client connection. `phase` is touched only on the stream's executor: its io_context is run
+/// by a single thread, so the connection's coroutine, timers and posted closes never race.
 struct Connection {
   enum class Phase { idle, busy };  // idle: waiting for or reading a request; busy: answering
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
@@ -26,8 +28,9 @@ class Listener {
  public:
   using Strand = net::strand<net::io_context::executor_type>;
 
-  /// Takes a bound, listening acceptor (whose executor is `strand`).
-  Listener(App& app, net::io_context& ioc, Strand strand, tcp::acceptor acceptor);
+  /// Takes a bound, listening acceptor (whose executor is `strand`). Accepted connections are
+  /// spread round-robin over `iocs`, each run by exactly one thread (net/server.cpp).
+  Listener(App& app, std::vector<net::io_context*> iocs, Strand strand, tcp::acceptor acceptor);
 
   /// Accepts until shutdown(); runs on strand(). Connections past TK_MAX_CONNECTIONS are closed
   /// at once (counted in http_connections_rejected_total).
@@ -48,7 +51,8 @@ class Listener {
   void close_all(bool busy_too);
 
   App& app_;
-  net::io_context& ioc_;
+  std::vector<net::io_context*> iocs_;
+  std::size_t next_ioc_ = 0;  // on strand() only
   Strand strand_;
   tcp::acceptor acceptor_;
   net::steady_timer grace_timer_;

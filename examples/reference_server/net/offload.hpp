@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // offload(pool, f): runs blocking `f` on the worker pool; the awaiting coroutine resumes on its
-// own executor (its connection's strand), so I/O threads never block (STYLE.md 6.8).
+// own executor (its connection's I/O thread), so I/O threads never block (STYLE.md 6.8).
 // `f` must not throw (pipeline.cpp's handle() catches); an exception would propagate to the
 // awaiting coroutine. The result type must be default-constructible (co_spawn's contract).
 #pragma once

@@ -13,11 +13,26 @@
 namespace tenantkit::server {
 
 struct Server::Impl {
+  // One io_context per I/O thread (concurrency hint 1: no cross-thread locking in its
+  // scheduler); iocs[0] also holds the acceptor, the listener's strand and the signals.
+  static std::vector<std::unique_ptr<net::io_context>> make_iocs(int threads) {
+    std::vector<std::unique_ptr<net::io_context>> v;
+    for (int i = 0; i < (threads > 0 ? threads : 1); ++i)
+      v.push_back(std::make_unique<net::io_context>(1));
+    return v;
+  }
+
   Impl(App& a, int threads)
-      : app(a), ioc(threads), strand(net::make_strand(ioc)), signals(strand) {}
+      : app(a), iocs(make_iocs(threads)), strand(net::make_strand(*iocs[0])), signals(strand) {}
+
+  bool on_io_thread() const {
+    for (const auto& ioc : iocs)
+      if (ioc->get_executor().running_in_this_thread()) return true;
+    return false;
+  }
 
   App& app;
-  net::io_context ioc;
+  std::vector<std::unique_ptr<net::io_context>> iocs;
   Listener::Strand strand;
   net::signal_set signals;
   std::unique_ptr<Listener> listener;
@@ -48,7 +63,7 @@ Result<std::unique_ptr<Server>> Server::create(App& app, Options options) {
 
   auto impl = std::make_unique<Impl>(app, cfg.io_threads);
   beast::error_code ec;
-  tcp::resolver resolver(impl->ioc);
+  tcp::resolver resolver(*impl->iocs[0]);
   const auto results = resolver.resolve(host, port, tcp::resolver::passive, ec);
   if (ec || results.empty())
     return Error{Errc::validation_failed, "cannot resolve " + cfg.listen + ": " + ec.message()};
@@ -68,7 +83,10 @@ Result<std::unique_ptr<Server>> Server::create(App& app, Options options) {
   impl->host = local.address().to_string();
   impl->port = local.port();
 
-  impl->listener = std::make_unique<Listener>(app, impl->ioc, impl->strand, std::move(acceptor));
+  std::vector<net::io_context*> iocs;
+  for (const auto& ioc : impl->iocs) iocs.push_back(ioc.get());
+  impl->listener =
+      std::make_unique<Listener>(app, std::move(iocs), impl->strand, std::move(acceptor));
   Listener& listener = *impl->listener;
   net::co_spawn(impl->strand, listener.accept_loop(), [&app](std::exception_ptr e) {
     if (e) app.logger().error("accept loop failed");
@@ -99,11 +117,18 @@ void Server::run() {
     if (impl_->finished) return;
     impl_->running = true;
   }
+  // The other io_contexts only hold connections: keep them running while iocs[0] (acceptor,
+  // drain timer) is alive. Once it returns the listener has drained; what is left on the others
+  // (a session finishing its close) still counts as work and runs to completion.
+  auto& iocs = impl_->iocs;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::vector<std::thread> threads;
-  const int extra = impl_->app.config().io_threads - 1;
-  threads.reserve(static_cast<std::size_t>(extra > 0 ? extra : 0));
-  for (int i = 0; i < extra; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
-  impl_->ioc.run();
+  for (std::size_t i = 1; i < iocs.size(); ++i) {
+    guards.push_back(net::make_work_guard(*iocs[i]));
+    threads.emplace_back([ioc = iocs[i].get()] { ioc->run(); });
+  }
+  iocs[0]->run();
+  for (auto& g : guards) g.reset();
   for (auto& t : threads) t.join();
   {
     std::lock_guard lock(impl_->mu);
@@ -120,13 +145,12 @@ void Server::stop() {
     impl->signals.cancel(ignored);
     impl->listener->shutdown();
   });
-  if (impl->strand.running_in_this_thread() || impl->ioc.get_executor().running_in_this_thread())
-    return;
+  if (impl->strand.running_in_this_thread() || impl->on_io_thread()) return;
   std::unique_lock lock(impl->mu);
   if (!impl->running && !impl->finished) {
     // run() was never called: nothing to wait for, but leave no queued work behind.
     lock.unlock();
-    impl->ioc.poll();
+    for (auto& ioc : impl->iocs) ioc->poll();
     return;
   }
   impl->cv.wait(lock, [impl] { return impl->finished; });

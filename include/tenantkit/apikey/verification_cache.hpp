@@ -50,6 +50,11 @@ struct CacheOptions {
   /// Longest life of an entry: the bound on revocation when the feed itself is silent. Default 60
   /// s.
   std::chrono::seconds ttl{60};
+  /// Refresh-ahead window: an entry with less than this left to live is "due" (see find()), so
+  /// its owner can reload it in the background while it keeps answering; a hot key then never
+  /// misses. The revocation bound is unchanged (a reload is a storage read like a miss). Default
+  /// 0: off.
+  std::chrono::milliseconds refresh_ahead{0};
 };
 
 /// Cache index of a presented secret: a 128-bit keyed PRF (SipHash-x-2-4 with a per-process
@@ -67,6 +72,10 @@ class VerificationCache {
   /// (a generation of RevocationFeed::kUnknown never hits). Never allocates.
   std::shared_ptr<const VerifiedKey> find(const CacheDigest& digest, std::uint64_t generation,
                                           Timestamp now) noexcept;
+  /// As find(); also sets `*refresh_due` to true for the FIRST hit inside the entry's
+  /// refresh-ahead window (false otherwise): one caller per entry is asked to reload it.
+  std::shared_ptr<const VerifiedKey> find(const CacheDigest& digest, std::uint64_t generation,
+                                          Timestamp now, bool* refresh_due) noexcept;
 
   /// Caches `key` under `generation` (read BEFORE the storage lookup that produced `key`, so a
   /// revocation racing with the lookup invalidates the entry). Evicts the oldest entries of the
@@ -92,6 +101,8 @@ class VerificationCache {
     std::uint64_t generation;
     Timestamp expires;
     std::uint64_t seq;
+    Timestamp refresh_at;        // start of the refresh-ahead window (Timestamp::max(): none)
+    bool refresh_asked = false;  // a find() already reported this entry due
   };
   struct alignas(64) Shard {
     mutable std::mutex mutex;

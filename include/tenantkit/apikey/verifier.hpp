@@ -9,6 +9,7 @@
 // block).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -33,11 +34,28 @@ class Verifier {
   /// unavailable (storage failed; fail closed).
   Result<std::shared_ptr<const VerifiedKey>> verify(std::string_view presented);
 
+  /// Refresh-ahead (CacheOptions::refresh_ahead): called from verify(), once per cache entry, on
+  /// a hit inside the entry's refresh window, with the presented secret. The hook should arrange
+  /// for reload(presented) to run soon, off the caller's hot path (it must not block: verify()
+  /// may run where blocking is not allowed); if it never does, the entry simply expires. Set it
+  /// before the verifier is shared between threads.
+  using RefreshHook = std::function<void(std::string_view presented)>;
+  void set_refresh_hook(RefreshHook hook) { refresh_hook_ = std::move(hook); }
+
+  /// Verifies `presented` against storage, skipping the cache, and caches the result afresh:
+  /// what the refresh hook's work calls. Errors: as verify() (a key revoked or expired since it
+  /// was cached is refused and not cached again).
+  Result<std::shared_ptr<const VerifiedKey>> reload(std::string_view presented);
+
   /// The cache, for inspection in tests and metrics.
   const VerificationCache& cache() const noexcept { return cache_; }
 
  private:
   CacheDigest digest(std::string_view presented) const noexcept;
+  Result<std::shared_ptr<const VerifiedKey>> from_store(std::string_view presented,
+                                                        std::string_view prefix, Timestamp now,
+                                                        const CacheDigest& d,
+                                                        std::uint64_t generation, bool touch);
 
   storage::ApiKeyStore& store_;
   const KeyHasher& hasher_;
@@ -45,6 +63,7 @@ class Verifier {
   const Clock& clock_;
   LastUsedRecorder* recorder_;
   VerificationCache cache_;
+  RefreshHook refresh_hook_;
   std::array<std::uint8_t, 16> cache_key_{};  // per process: cache digests mean nothing elsewhere
 };
 
