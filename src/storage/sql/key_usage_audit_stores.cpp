@@ -144,16 +144,7 @@ class SqlApiKeyStore final : public ApiKeyStore {
  private:
   std::optional<ApiKey> load(soci::session& s, const std::string& org, const std::string& id,
                              bool lock) {
-    ApiKeyRow r;
-    if (!Query(s, select(db_, ApiKeyRow::kCols, "api_keys",
-                         std::string("WHERE org_id = :o AND id = :i") +
-                             (lock ? db_.for_update() : "")))
-             .in(org)
-             .in(id)
-             .row(r)
-             .one())
-      return std::nullopt;
-    return r.get();
+    return tenant_row<ApiKeyRow>(db_, s, "api_keys", "id", org, id, lock);
   }
 
   void insert(soci::session& s, const ApiKey& k) {

@@ -465,6 +465,22 @@ Page<Rec> make_page(std::vector<Rec> rows, int limit, KeyFn key) {
   return page;
 }
 
+/// The row of `org` in `table` whose `key_col` is `key` (FOR UPDATE on PostgreSQL when `lock`),
+/// read through Row (kCols, bind(), get()); nullopt when there is none.
+template <class Row>
+auto tenant_row(const Db& db, soci::session& s, std::string_view table, std::string_view key_col,
+                const std::string& org, const std::string& key, bool lock = false)
+    -> std::optional<decltype(std::declval<const Row&>().get())> {
+  std::string rest = "WHERE org_id = :o AND ";
+  rest += key_col;
+  rest += " = :k";
+  if (lock) rest += db.for_update();
+  Row r;
+  if (!Query(s, select(db, Row::kCols, table, rest)).in(org).in(key).row(r).one())
+    return std::nullopt;
+  return r.get();
+}
+
 /// One keyset page of a tenant table: rows of `org` whose `key_col` sorts after the page's cursor,
 /// ordered by it. `and_where` narrows further (" AND ..." with placeholders); `bind_extra(Query&)`
 /// binds its values. Errors: bad_request (malformed cursor), as Db::run.

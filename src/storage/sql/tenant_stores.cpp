@@ -32,15 +32,7 @@ bool lock_org(Db& db, soci::session& s, const std::string& org) {
 
 std::optional<Membership> load_member(Db& db, soci::session& s, const std::string& org,
                                       const std::string& user) {
-  MembershipRow r;
-  if (!Query(s,
-             select(db, MembershipRow::kCols, "memberships", "WHERE org_id = :o AND user_id = :u"))
-           .in(org)
-           .in(user)
-           .row(r)
-           .one())
-    return std::nullopt;
-  return r.get();
+  return tenant_row<MembershipRow>(db, s, "memberships", "user_id", org, user);
 }
 
 // Active owners of `org` other than `user`.
@@ -507,16 +499,7 @@ class SqlInvitationStore final : public InvitationStore {
  private:
   std::optional<Invitation> load(soci::session& s, const std::string& org, const std::string& id,
                                  bool lock) {
-    InvitationRow r;
-    if (!Query(s, select(db_, InvitationRow::kCols, "invitations",
-                         std::string("WHERE org_id = :o AND id = :i") +
-                             (lock ? db_.for_update() : "")))
-             .in(org)
-             .in(id)
-             .row(r)
-             .one())
-      return std::nullopt;
-    return r.get();
+    return tenant_row<InvitationRow>(db_, s, "invitations", "id", org, id, lock);
   }
 
   Db& db_;
@@ -712,14 +695,7 @@ class SqlWorkspaceStore final : public WorkspaceStore {
     return n;
   }
   std::optional<Workspace> load(soci::session& s, const std::string& org, const std::string& id) {
-    WorkspaceRow r;
-    if (!Query(s, select(db_, WorkspaceRow::kCols, "workspaces", "WHERE org_id = :o AND id = :i"))
-             .in(org)
-             .in(id)
-             .row(r)
-             .one())
-      return std::nullopt;
-    return r.get();
+    return tenant_row<WorkspaceRow>(db_, s, "workspaces", "id", org, id);
   }
 
   Db& db_;
@@ -928,14 +904,7 @@ class SqlScimGroupStore final : public ScimGroupStore {
         .one();
   }
   std::optional<ScimGroup> load(soci::session& s, const std::string& org, const std::string& id) {
-    ScimGroupRow r;
-    if (!Query(s, select(db_, ScimGroupRow::kCols, "scim_groups", "WHERE org_id = :o AND id = :i"))
-             .in(org)
-             .in(id)
-             .row(r)
-             .one())
-      return std::nullopt;
-    return r.get();
+    return tenant_row<ScimGroupRow>(db_, s, "scim_groups", "id", org, id);
   }
 
   Db& db_;
