@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -154,6 +155,36 @@ TEST(InProcessBackend, ShortAndLongKeysOfManyTenantsCountApart) {
   ASSERT_THAT(split, IsOk());
   EXPECT_EQ(split->used, 0);
   EXPECT_EQ(q.decide("t1", "mx", 0)->used, 1);
+}
+
+// Tenant and meter of 1..9 bytes each, in pairs that differ only in their last byte or in their
+// length: keys of up to 8 + 8 bytes are hashed and compared as two masked words (the bytes past
+// a word's length must not count), longer ones byte by byte; every pair must count apart.
+TEST(InProcessBackend, KeysDifferingOnlyInTheirLastByteOrLengthCountApart) {
+  InMemoryLimitSource limits;
+  std::vector<std::string> meters;
+  for (std::size_t n = 1; n <= 9; ++n) {
+    for (const char last : {'a', 'b'}) {
+      std::string m(n - 1, 'm');
+      m += last;
+      limits.set_default(m, Policy::counter(2));
+      meters.push_back(m);
+    }
+  }
+  InProcessBackend q(limits);  // the default (coarse) clock
+  std::vector<std::string> tenants;
+  for (std::size_t n = 1; n <= 9; ++n)
+    for (const char last : {'a', 'b'}) tenants.push_back(std::string(n - 1, 't') + last);
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& t : tenants) {
+      for (const auto& m : meters) {
+        auto o = q.decide(t, m, 1);
+        ASSERT_THAT(o, IsOk());
+        EXPECT_EQ(o->allowed(), round < 2) << t << "/" << m << " round " << round;
+        EXPECT_EQ(o->used, std::min(round + 1, 2)) << t << "/" << m << " round " << round;
+      }
+    }
+  }
 }
 
 TEST(CoarseClock, IsCloseToTheSystemClock) {
