@@ -111,14 +111,35 @@ inline bool short_key(std::string_view tenant, std::string_view meter) noexcept 
   return std::max(tenant.size(), meter.size()) <= 8;
 }
 
-inline std::uint64_t key_hash(std::string_view tenant, std::string_view meter) noexcept {
-  if (short_key(tenant, meter)) {
+// A key read once: its hash and, for a short key, its two words, which the hash and every
+// compare on the lookup share.
+struct Probe {
+  std::string_view tenant;
+  std::string_view meter;
+  std::uint64_t hash = 0;
+  std::uint64_t tenant_word = 0;  // short keys: load_prefix() of each part
+  std::uint64_t meter_word = 0;
+  bool small = false;
+};
+
+inline Probe probe_of(std::string_view tenant, std::string_view meter) noexcept {
+  Probe p{tenant, meter};
+  p.small = short_key(tenant, meter);
+  if (p.small) {
+    p.tenant_word = load_prefix(tenant.data(), tenant.size());
+    p.meter_word = load_prefix(meter.data(), meter.size());
     const std::uint64_t lens = (tenant.size() << 8) | meter.size();
-    const std::uint64_t h = fold(load_prefix(tenant.data(), tenant.size()) ^ 0xA0761D6478BD642FULL,
-                                 load_prefix(meter.data(), meter.size()) ^ 0xE7037ED1A0B428DBULL);
-    return fold(h ^ 0x8EBC6AF09C88C6E3ULL, lens ^ 0x589965CC75374CC3ULL);
+    const std::uint64_t h =
+        fold(p.tenant_word ^ 0xA0761D6478BD642FULL, p.meter_word ^ 0xE7037ED1A0B428DBULL);
+    p.hash = fold(h ^ 0x8EBC6AF09C88C6E3ULL, lens ^ 0x589965CC75374CC3ULL);
+  } else {
+    p.hash = hash_bytes(meter, hash_bytes(tenant, 0x8EBC6AF09C88C6E3ULL));
   }
-  return hash_bytes(meter, hash_bytes(tenant, 0x8EBC6AF09C88C6E3ULL));
+  return p;
+}
+
+inline std::uint64_t key_hash(std::string_view tenant, std::string_view meter) noexcept {
+  return probe_of(tenant, meter).hash;
 }
 
 // A counter word packs (window epoch: 24 bits | units: 40 bits), so a window rollover resets the
@@ -165,6 +186,8 @@ struct Compiled {
   std::int64_t window_ns = 1'000'000'000;
   std::int64_t interval_ns = 1;  // token bucket: time per unit
   std::int64_t anchor_us = 0;    // only with has_anchor; else the counter's first use
+  std::int64_t out_limit = 0;    // Outcome::limit: kUnlimited when unlimited
+  std::int64_t warn_at = 0;      // the least usage that sets Outcome::warning (>= 80 %)
   Policy source;
 };
 
@@ -216,16 +239,13 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
 
 // A short key's bytes end at most 16 bytes after key(), inside the entry's 64-byte line (front
 // cell or arena slot), so the entry side is read as two whole words and masked.
-[[gnu::always_inline]] inline bool matches(const Entry& e, std::string_view tenant,
-                                           std::string_view meter) noexcept {
-  if (e.tenant_len != tenant.size() || e.meter_len != meter.size()) return false;
-  if (short_key(tenant, meter))
-    return (((load8(e.key()) & byte_mask(tenant.size())) ^
-             load_prefix(tenant.data(), tenant.size())) |
-            ((load8(e.key() + tenant.size()) & byte_mask(meter.size())) ^
-             load_prefix(meter.data(), meter.size()))) == 0;
-  return same_bytes(e.key(), tenant.data(), tenant.size()) &&
-         same_bytes(e.key() + tenant.size(), meter.data(), meter.size());
+[[gnu::always_inline]] inline bool matches(const Entry& e, const Probe& p) noexcept {
+  if (e.tenant_len != p.tenant.size() || e.meter_len != p.meter.size()) return false;
+  if (p.small)
+    return (((load8(e.key()) & byte_mask(p.tenant.size())) ^ p.tenant_word) |
+            ((load8(e.key() + p.tenant.size()) & byte_mask(p.meter.size())) ^ p.meter_word)) == 0;
+  return same_bytes(e.key(), p.tenant.data(), p.tenant.size()) &&
+         same_bytes(e.key() + p.tenant.size(), p.meter.data(), p.meter.size());
 }
 
 // 64-byte aligned memory freed with the matching aligned delete.
@@ -404,8 +424,8 @@ struct InProcessBackend::Impl {
     return sizeof(Entry) + tenant.size() + meter.size() <= 64;
   }
 
-  [[gnu::always_inline]] Entry* find(std::uint64_t h, std::string_view tenant,
-                                     std::string_view meter) const noexcept {
+  [[gnu::always_inline]] Entry* find(const Probe& p) const noexcept {
+    const std::uint64_t h = p.hash;
     const std::uintptr_t tw = tables[h >> (64 - kShardBits)].load(std::memory_order_acquire);
     if (tw == 0) return nullptr;
     const TableRef t = table_ref(tw);
@@ -416,15 +436,14 @@ struct InProcessBackend::Impl {
     __builtin_prefetch(&t.slots[i]);
     Entry& cell = front_cell(h);
     // A front cell is published by its policy pointer (release, after key and fields).
-    if (cell.policy.load(std::memory_order_acquire) != nullptr && matches(cell, tenant, meter))
-      return &cell;
+    if (cell.policy.load(std::memory_order_acquire) != nullptr && matches(cell, p)) return &cell;
     std::uintptr_t w = t.slots[i].word.load(std::memory_order_acquire);
     const std::uintptr_t tag = tag_of(h);
     for (;;) {
       if (w == 0) return nullptr;
       if ((w >> kTagShift) == tag) {
         Entry* e = reinterpret_cast<Entry*>((w & kAddrMask) << 6);
-        if (matches(*e, tenant, meter)) return e;
+        if (matches(*e, p)) return e;
       }
       i = (i + 1) & t.mask;
       w = t.slots[i].word.load(std::memory_order_acquire);
@@ -459,6 +478,8 @@ struct InProcessBackend::Impl {
     c->interval_ns = std::max<std::int64_t>(1, c->window_ns / std::max<std::int64_t>(1, c->limit));
     c->has_anchor = p.anchor.has_value();
     c->anchor_us = p.anchor ? to_us(*p.anchor) : 0;
+    c->out_limit = c->unlimited ? kUnlimited : c->limit;
+    c->warn_at = c->unlimited ? INT64_MAX : (c->limit * 4 + 4) / 5;  // used * 5 >= limit * 4
     c->source = p;
     std::lock_guard lk(policies_mu);
     if (auto it = policy_index.find(key); it != policy_index.end()) return it->second;
@@ -503,15 +524,17 @@ struct InProcessBackend::Impl {
     return index;
   }
 
-  Result<Entry*> get_or_create(std::uint64_t h, std::string_view tenant, std::string_view meter,
-                               std::int64_t now_us) {
-    if (Entry* e = find(h, tenant, meter)) return e;
+  Result<Entry*> get_or_create(const Probe& p, std::int64_t now_us) {
+    const std::uint64_t h = p.hash;
+    const std::string_view tenant = p.tenant;
+    const std::string_view meter = p.meter;
+    if (Entry* e = find(p)) return e;
     if (tenant.empty()) return Error{Errc::validation_failed, "empty tenant"};
     if (tenant.size() > 1024 || meter.size() > 1024)
       return Error{Errc::validation_failed, "tenant or meter name too long"};
     Shard& sh = shards[h >> (64 - kShardBits)];
     std::lock_guard lk(sh.mu);
-    if (Entry* e = find(h, tenant, meter)) return e;
+    if (Entry* e = find(p)) return e;
     const std::uint64_t version = limits.version();
     auto policy = limits.policy(tenant, meter);
     if (!policy) return policy.error();
@@ -643,6 +666,22 @@ struct InProcessBackend::Impl {
     o.retry_after =
         std::chrono::seconds{allowed ? 0 : std::max<std::int64_t>(1, ceil_seconds(retry_us))};
     (void)now_us;
+  }
+
+  // make() for an allowed counter or fixed-window decision, from the policy's precomputed fields.
+  [[gnu::always_inline]] static void make_allowed(Outcome& o, const Compiled& c, std::int64_t used,
+                                                  std::int64_t reset_us) noexcept {
+    o.is_allowed = true;
+    o.kind = c.kind;
+    o.deny_code = c.deny_code;
+    o.limit = c.out_limit;
+    o.used = used;
+    o.remaining = std::max<std::int64_t>(0, c.out_limit - used);
+    o.overage = false;
+    o.warning = used >= c.warn_at;
+    o.window = std::chrono::seconds{c.window_s};
+    o.reset = Timestamp{std::chrono::microseconds{reset_us}};
+    o.retry_after = std::chrono::seconds{0};
   }
 
   // ---- counters and fixed windows ----------------------------------------------------------
@@ -836,7 +875,7 @@ struct InProcessBackend::Impl {
     if (cost <= 0) return false;
     const std::int64_t now = now_us();
     if (now >= next_expiry.load(std::memory_order_relaxed)) return false;
-    Entry* e = find(key_hash(tenant, meter), tenant, meter);
+    Entry* e = find(probe_of(tenant, meter));
     if (e == nullptr) [[unlikely]]
       return false;
     if (e->policy_version.load(std::memory_order_acquire) != limits.version()) return false;
@@ -855,7 +894,7 @@ struct InProcessBackend::Impl {
       while (epoch_of(g) == k && c.limit - units_of(g) >= cost) {
         if (e->state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
                                            std::memory_order_acq_rel, std::memory_order_acquire)) {
-          make(o, c, true, units_of(g) + cost, end_us, now, false, 0);
+          make_allowed(o, c, units_of(g) + cost, end_us);
           return true;
         }
       }
@@ -867,7 +906,7 @@ struct InProcessBackend::Impl {
       while (epoch_of(g) == k && units_of(g) + cost <= std::min(kDirectUnits, c.limit)) {
         if (e->state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
                                            std::memory_order_acq_rel, std::memory_order_acquire)) {
-          make(o, c, true, units_of(g) + cost, end_us, now, false, 0);
+          make_allowed(o, c, units_of(g) + cost, end_us);
           return true;
         }
       }
@@ -879,7 +918,7 @@ struct InProcessBackend::Impl {
                                      std::memory_order_acq_rel, std::memory_order_relaxed)) {
         const std::uint64_t g = e->state.load(std::memory_order_relaxed);
         const std::int64_t used = (epoch_of(g) == k ? units_of(g) : 0) - (units_of(b) - cost);
-        make(o, c, true, used, end_us, now, false, 0);
+        make_allowed(o, c, std::max<std::int64_t>(0, used), end_us);
         return true;
       }
     }
@@ -896,10 +935,10 @@ struct InProcessBackend::Impl {
     }
     const std::int64_t now = now_us();
     expire(now);
-    const std::uint64_t h = key_hash(tenant, meter);
-    Entry* e = find(h, tenant, meter);
+    const Probe p = probe_of(tenant, meter);
+    Entry* e = find(p);
     if (e == nullptr) {
-      auto created = get_or_create(h, tenant, meter, now);
+      auto created = get_or_create(p, now);
       if (!created) {
         out = created.error();
         return;
@@ -1048,7 +1087,7 @@ Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view 
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   im.expire(now_us);
-  auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
+  auto e = im.get_or_create(probe_of(tenant, meter), now_us);
   if (!e) return e.error();
   Entry* entry = *e;
   if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
@@ -1066,7 +1105,7 @@ Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_vi
   if (value < 0) return Error{Errc::validation_failed, "gauge level must not be negative"};
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
-  auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
+  auto e = im.get_or_create(probe_of(tenant, meter), now_us);
   if (!e) return e.error();
   Entry* entry = *e;
   if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
@@ -1086,7 +1125,7 @@ Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::stri
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   im.expire(now_us);
-  auto e = im.get_or_create(key_hash(tenant, meter), tenant, meter, now_us);
+  auto e = im.get_or_create(probe_of(tenant, meter), now_us);
   if (!e) return e.error();
   Entry* entry = *e;
   if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};

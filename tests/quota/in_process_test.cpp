@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -185,6 +186,48 @@ TEST(InProcessBackend, KeysDifferingOnlyInTheirLastByteOrLengthCountApart) {
       }
     }
   }
+}
+
+// Every field of an allowed decision, whichever path answers it (first use, the direct path,
+// leased units), against the rule: used * 5 >= limit * 4 warns, remaining = limit - used.
+TEST(InProcessBackend, EveryAllowedDecisionReportsUsageRemainingAndTheEightyPercentWarning) {
+  InMemoryLimitSource limits;
+  for (int limit = 1; limit <= 40; ++limit)
+    limits.set_default("m" + std::to_string(limit),
+                       Policy::fixed_window(limit, std::chrono::hours{1}));
+  limits.set_default("big", Policy::fixed_window(5000, std::chrono::hours{1}));
+  InProcessBackend q(limits);
+  for (int limit = 1; limit <= 40; ++limit) {
+    const std::string meter = "m" + std::to_string(limit);
+    for (int used = 1; used <= limit; ++used) {
+      auto o = q.decide("t1", meter, 1);
+      ASSERT_THAT(o, IsOk());
+      ASSERT_TRUE(o->allowed());
+      EXPECT_EQ(o->used, used);
+      EXPECT_EQ(o->limit, limit);
+      EXPECT_EQ(o->remaining, limit - used);
+      EXPECT_EQ(o->warning, used * 5 >= limit * 4) << "limit " << limit << " used " << used;
+      EXPECT_FALSE(o->overage);
+      EXPECT_EQ(o->window, std::chrono::seconds{3600});
+      EXPECT_EQ(o->retry_after, std::chrono::seconds{0});
+    }
+    EXPECT_FALSE(q.decide("t1", meter, 1)->allowed());
+  }
+  // Past the direct units, decisions spend leased chunks; usage may read low by the units still
+  // leased, never high, and the warning follows the reported usage.
+  std::int64_t last = 0;
+  for (int i = 1; i <= 5000; ++i) {
+    auto o = q.decide("t1", "big", 1);
+    ASSERT_THAT(o, IsOk());
+    ASSERT_TRUE(o->allowed());
+    EXPECT_LE(o->used, i);
+    EXPECT_EQ(o->remaining, 5000 - o->used);
+    EXPECT_EQ(o->warning, o->used * 5 >= 5000 * 4);
+    last = o->used;
+  }
+  EXPECT_GT(last, 0);
+  EXPECT_FALSE(q.decide("t1", "big", 1)->allowed());
+  EXPECT_EQ(q.decide("t1", "big", 0)->used, 5000);
 }
 
 TEST(CoarseClock, IsCloseToTheSystemClock) {
