@@ -2,10 +2,12 @@
 // W1, W2, W5/seq and W5/2threads (quota-workload.md) on one InProcessBackend per pass, with the
 // engine's default clock (coarse_clock()). Manual time: engine construction, warm-up and checks
 // stay outside the timed region. items_per_second = decisions/s.
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -119,6 +121,70 @@ void BM_W1_warm(benchmark::State& st) {
 }
 BENCHMARK(BM_W1_warm)
     ->Name("Diag/W1_warm_engine")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5);
+
+// Diagnostic (not an engine, not a workload row): W1's access pattern on the barest table that
+// can answer it: open addressing over the key bytes with one plain counter per key, no clock,
+// no window, no policy, no Outcome, no thread safety. It is the ceiling this machine puts on a
+// W1 pass (one hash, one probe, one increment per decision), measured in the same run as W1 so
+// that the engine's figure can be read against it.
+struct BareCell {
+  char key[16];
+  std::uint64_t count;
+  std::uint8_t len;
+};
+
+std::uint64_t bare_hash(const std::string& k) {
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  std::memcpy(&a, k.data(), std::min<std::size_t>(k.size(), 8));
+  if (k.size() > 8) std::memcpy(&b, k.data() + 8, std::min<std::size_t>(k.size() - 8, 8));
+  const std::uint64_t x = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ k.size()) * 0xBF58476D1CE4E5B9ULL;
+  return x ^ (x >> 29);
+}
+
+void BM_W1_bare(benchmark::State& st) {
+  const auto& seq = tenantkit::bench::zipf42();
+  static const auto keys = tenantkit::bench::tenant_keys(10'000);
+  constexpr std::size_t kCells = std::size_t{1} << 15;
+  double cpu = 0;
+  for (auto _ : st) {
+    std::vector<BareCell> cells(kCells);
+    const double c0 = thread_cpu_seconds();
+    const auto t0 = Clock::now();
+    std::uint64_t allowed = 0;
+    for (const std::uint32_t id : seq) {
+      const std::string& k = keys[id];
+      for (std::size_t i = bare_hash(k) & (kCells - 1);; i = (i + 1) & (kCells - 1)) {
+        BareCell& c = cells[i];
+        if (c.len == k.size() && std::memcmp(c.key, k.data(), k.size()) == 0) {
+          allowed += ++c.count <= 1'000'000 ? 1 : 0;
+          break;
+        }
+        if (c.len == 0) {
+          std::memcpy(c.key, k.data(), k.size());
+          c.len = static_cast<std::uint8_t>(k.size());
+          c.count = 1;
+          ++allowed;
+          break;
+        }
+      }
+    }
+    const auto t1 = Clock::now();
+    cpu += thread_cpu_seconds() - c0;
+    benchmark::DoNotOptimize(allowed);
+    if (allowed != 1'000'000) {
+      st.SkipWithError("bare table: wrong allowed count");
+      break;
+    }
+    st.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  report(st, 1'000'000, 0, cpu);
+}
+BENCHMARK(BM_W1_bare)
+    ->Name("Diag/W1_bare_table")
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->Repetitions(5);
