@@ -53,23 +53,6 @@ inline std::uint64_t load8(const char* p) noexcept {
   return v;
 }
 
-// Reads 0..8 bytes as one word without a variable-length copy (which would bounce through the
-// stack and stall store forwarding). Injective for a given n: the reads cover every byte.
-inline std::uint64_t load_small(const char* p, std::size_t n) noexcept {
-  if (n >= 4) {
-    std::uint32_t a = 0;
-    std::uint32_t b = 0;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    return (static_cast<std::uint64_t>(a) << 32) | b;
-  }
-  if (n == 0) return 0;
-  const auto byte = [](char ch) {
-    return static_cast<std::uint64_t>(static_cast<unsigned char>(ch));
-  };
-  return (byte(p[0]) << 16) | (byte(p[n >> 1]) << 8) | byte(p[n - 1]);
-}
-
 // The first n (0..8) bytes as a little-endian word, zero above: two overlapping reads put each
 // byte at bit 8 x its index (the overlap ORs a byte with itself), so nothing past p + n is read.
 inline std::uint64_t load_prefix(const char* p, std::size_t n) noexcept {
@@ -101,7 +84,7 @@ inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept
     p += 8;
     n -= 8;
   }
-  return fold(h ^ load_small(p, n), 0xE7037ED1A0B428DBULL);
+  return fold(h ^ load_prefix(p, n), 0xE7037ED1A0B428DBULL);
 }
 
 // Short keys (tenant and meter of at most 8 bytes each: "t4711" or a short id with "requests")
@@ -234,7 +217,7 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
     b += 8;
     n -= 8;
   }
-  return load_small(a, n) == load_small(b, n);
+  return load_prefix(a, n) == load_prefix(b, n);
 }
 
 // A short key's bytes end at most 16 bytes after key(), inside the entry's 64-byte line (front
@@ -925,6 +908,22 @@ struct InProcessBackend::Impl {
     return false;
   }
 
+  // A counter with its current policy, created on first use.
+  struct Counter {
+    Entry* entry = nullptr;
+    const Compiled* policy = nullptr;
+  };
+
+  Result<Counter> lookup(std::string_view tenant, std::string_view meter, std::int64_t now) {
+    auto e = get_or_create(probe_of(tenant, meter), now);
+    if (!e) return e.error();
+    if (*e == nullptr) return Error{Errc::internal, "quota counter missing"};
+    auto policy = current_policy(**e);
+    if (!policy) return policy.error();
+    if (*policy == nullptr) return Error{Errc::internal, "quota policy missing"};
+    return Counter{*e, *policy};
+  }
+
   // Every other decision: creation, reservations due, policy refresh, window change, leasing,
   // denials, gauges and buckets. Out of line, so the common case above stays small.
   [[gnu::noinline]] void decide_general(Result<Outcome>& out, std::string_view tenant,
@@ -935,22 +934,12 @@ struct InProcessBackend::Impl {
     }
     const std::int64_t now = now_us();
     expire(now);
-    const Probe p = probe_of(tenant, meter);
-    Entry* e = find(p);
-    if (e == nullptr) {
-      auto created = get_or_create(p, now);
-      if (!created) {
-        out = created.error();
-        return;
-      }
-      e = *created;
-    }
-    auto policy = current_policy(*e);
-    if (!policy) {
-      out = policy.error();
+    auto c = lookup(tenant, meter, now);
+    if (!c) {
+      out = c.error();
       return;
     }
-    decide_entry(*out, *e, **policy, now, cost);
+    decide_entry(*out, *c->entry, *c->policy, now, cost);
   }
 
   void decide_entry(Outcome& o, Entry& e, const Compiled& c, std::int64_t now_us,
@@ -1087,14 +1076,10 @@ Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view 
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   im.expire(now_us);
-  auto e = im.get_or_create(probe_of(tenant, meter), now_us);
-  if (!e) return e.error();
-  Entry* entry = *e;
-  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
-  auto policy = im.current_policy(*entry);
-  if (!policy) return policy.error();
-  const Compiled* c = *policy;
-  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
+  auto counter = im.lookup(tenant, meter, now_us);
+  if (!counter) return counter.error();
+  Entry* entry = counter->entry;
+  const Compiled* c = counter->policy;
   Outcome o;
   im.add_units(o, *entry, *c, now_us, amount);
   return o;
@@ -1105,14 +1090,10 @@ Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_vi
   if (value < 0) return Error{Errc::validation_failed, "gauge level must not be negative"};
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
-  auto e = im.get_or_create(probe_of(tenant, meter), now_us);
-  if (!e) return e.error();
-  Entry* entry = *e;
-  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
-  auto policy = im.current_policy(*entry);
-  if (!policy) return policy.error();
-  const Compiled* c = *policy;
-  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
+  auto counter = im.lookup(tenant, meter, now_us);
+  if (!counter) return counter.error();
+  Entry* entry = counter->entry;
+  const Compiled* c = counter->policy;
   if (c->kind != MeterKind::gauge) return Error{Errc::validation_failed, "meter is not a gauge"};
   entry->state.store(static_cast<std::uint64_t>(value), std::memory_order_release);
   return ok();
@@ -1125,14 +1106,10 @@ Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::stri
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   im.expire(now_us);
-  auto e = im.get_or_create(probe_of(tenant, meter), now_us);
-  if (!e) return e.error();
-  Entry* entry = *e;
-  if (entry == nullptr) return Error{Errc::internal, "quota counter missing"};
-  auto policy = im.current_policy(*entry);
-  if (!policy) return policy.error();
-  const Compiled* c = *policy;
-  if (c == nullptr) return Error{Errc::internal, "quota policy missing"};
+  auto counter = im.lookup(tenant, meter, now_us);
+  if (!counter) return counter.error();
+  Entry* entry = counter->entry;
+  const Compiled* c = counter->policy;
   Reservation r;
   r.tenant.assign(tenant);
   r.meter.assign(meter);
