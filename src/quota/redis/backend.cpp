@@ -108,6 +108,8 @@ struct Reply {
 struct Hint {
   std::int64_t start = -1;
   std::int64_t used = 0;
+  std::uint64_t call = 0;  // the Batch call that holds the counter as entry `entry`
+  std::size_t entry = 0;
 };
 
 struct KeyHash {
@@ -118,9 +120,9 @@ struct KeyHash {
 };
 
 // One op-B script call (script.hpp), written as RESP straight into a reused buffer: EVALSHA sha
-// N key1..keyN B now P, P policies, then per key (policy,) count, cost, hint. The decisions of
-// one counter share its entry, so the script touches each counter once per call and answers two
-// numbers for it. Kept per connection and reused, so that decisions allocate nothing once the
+// N key1..keyN B now P, P policies (with the cost), then per key (policy,) units. The decisions
+// of one counter share its entry, so the script touches each counter once per call and answers
+// two numbers for it. Kept per connection and reused, so that decisions allocate nothing once the
 // buffers have grown (and the connection has met the counter: hints_ holds one node per counter,
 // up to kMaxHints).
 class Batch {
@@ -144,6 +146,7 @@ class Batch {
   void clear() noexcept {
     entries_.clear();
     policies_.clear();
+    ++call_;
   }
   [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
@@ -157,15 +160,32 @@ class Batch {
   // with another cost (send this call first: a key appears once per call).
   std::size_t add(std::string_view key_prefix, std::string_view tenant, std::string_view meter,
                   const Resolved& r, std::int64_t cost, std::int64_t now_us) {
-    const PolicyArg pa = PolicyArg::of(r);
+    const PolicyArg pa = PolicyArg::of(r, cost);
     const bool counter = pa.kind == 'c';
+    Hint* h = nullptr;
     if (counter) {
-      for (std::size_t e = 0; e < entries_.size(); ++e) {
-        Entry& en = entries_[e];
-        if (en.tenant.size() != tenant.size() || en.meter != meter || en.tenant != tenant) continue;
-        if (!en.counter || en.cost != cost) return npos;
-        ++en.count;
-        return e;
+      key_.assign(key_prefix).append("{").append(tenant).append("}:").append(meter);
+      auto it = hints_.find(std::string_view(key_));
+      if (it == hints_.end() && hints_.size() < 2 * kMaxHints)
+        it = hints_.emplace(key_, Hint{}).first;
+      if (it != hints_.end()) {
+        h = &it->second;
+        if (h->call == call_) {
+          // This call holds the counter already.
+          Entry& en = entries_[h->entry];
+          if (en.cost != cost) return npos;
+          ++en.count;
+          return h->entry;
+        }
+      } else {
+        for (std::size_t e = 0; e < entries_.size(); ++e) {
+          Entry& en = entries_[e];
+          if (en.tenant.size() != tenant.size() || en.meter != meter || en.tenant != tenant)
+            continue;
+          if (!en.counter || en.cost != cost) return npos;
+          ++en.count;
+          return e;
+        }
       }
     }
     std::size_t p = 0;
@@ -173,12 +193,11 @@ class Batch {
     if (p == policies_.size()) policies_.push_back(pa);
     Entry en{tenant, meter, p, cost, 1, counter};
     if (counter) {
-      key_.assign(key_prefix).append("{").append(tenant).append("}:").append(meter);
-      auto it = hints_.find(std::string_view(key_));
-      if (it == hints_.end() && hints_.size() < 2 * kMaxHints)
-        it = hints_.emplace(key_, Hint{}).first;
-      Hint* h = it != hints_.end() ? &it->second : nullptr;
       en.hint = h;
+      if (h != nullptr) {
+        h->call = call_;
+        h->entry = entries_.size();
+      }
       if (pa.anchor >= 0) {
         // The policy's anchor: the window is known (as the script works it out).
         en.start =
@@ -201,9 +220,9 @@ class Batch {
   std::string_view finish(std::string_view key_prefix, std::string_view sha, std::int64_t now_us) {
     const std::size_t n = entries_.size();
     const std::size_t np = policies_.size();
-    const std::size_t stride = np > 1 ? 4 : 3;
+    const std::size_t stride = np > 1 ? 2 : 1;
     buf_.clear();
-    count('*', 6 + n + 5 * np + stride * n);
+    count('*', 6 + n + 6 * np + stride * n);
     bulk("EVALSHA");
     bulk(sha);
     number(static_cast<std::int64_t>(n));
@@ -229,12 +248,17 @@ class Batch {
       number(p.window);
       bulk(p.soft ? "1" : "0");
       number(p.anchor);
+      number(p.cost);
     }
     for (const Entry& e : entries_) {
-      if (stride == 4) number(static_cast<std::int64_t>(e.policy + 1));
-      number(e.count * e.cost);
-      number(e.full ? -e.cost : e.cost);
-      number(e.start);
+      if (stride == 2) number(static_cast<std::int64_t>(e.policy + 1));
+      // The units: `n` first without a hint, negative when the hint says full.
+      const std::int64_t units = e.count * e.cost;
+      if (e.start < 0) {
+        number(units, 'n');
+      } else {
+        number(e.full ? -units : units);
+      }
     }
     return buf_;
   }
@@ -243,12 +267,15 @@ class Batch {
   struct PolicyArg {
     char kind = 'c';
     bool soft = false;
-    std::int64_t limit = 0, window = 0, anchor = -1;
-    static PolicyArg of(const Resolved& r) {
+    std::int64_t limit = 0, window = 0, anchor = -1, cost = 0;
+    static PolicyArg of(const Resolved& r, std::int64_t cost) {
       return PolicyArg{
-          kind_code(r.policy.kind), r.policy.enforcement == Enforcement::soft, r.limit,
+          kind_code(r.policy.kind),
+          r.policy.enforcement == Enforcement::soft,
+          r.limit,
           r.policy.kind == MeterKind::gauge ? 1'000'000 : r.policy.window.count() * 1'000'000,
-          r.policy.anchor ? to_us(*r.policy.anchor) : -1};
+          r.policy.anchor ? to_us(*r.policy.anchor) : -1,
+          cost};
     }
     bool operator==(const PolicyArg&) const = default;
   };
@@ -263,9 +290,11 @@ class Batch {
     count('$', v.size());
     buf_.append(v).append("\r\n");
   }
-  void number(std::int64_t v) {
+  void number(std::int64_t v, char lead = 0) {
     std::array<char, 24> b{};
-    const auto r = std::to_chars(b.data(), b.data() + b.size(), v);
+    std::size_t at = 0;
+    if (lead != 0) b[at++] = lead;
+    const auto r = std::to_chars(b.data() + at, b.data() + b.size(), v);
     const auto len = static_cast<std::size_t>(r.ptr - b.data());
     count('$', len);
     buf_.append(b.data(), len).append("\r\n");
@@ -275,6 +304,7 @@ class Batch {
   std::vector<PolicyArg> policies_;
   std::string buf_;
   std::string key_;
+  std::uint64_t call_ = 1;
   std::unordered_map<std::string, Hint, KeyHash, std::equal_to<>> hints_;
 };
 

@@ -34,44 +34,46 @@ local base, stride
 if op == 'B' then
   -- Locals, not globals, inside the loop (plain values: no closure is made).
   local call, pcall, tonum, floor, fmt = redis.call, redis.pcall, tonumber, math.floor, string.format
-  -- ARGV 2 now, 3 count P of policies, then P policies of 5 (kind, limit, window, soft,
-  -- anchor), then per key (distinct counters): the policy index (only when P > 1), the units
-  -- its decisions add (count x cost), the cost (negative: the client believes the counter
-  -- full) and the client's hint, the window start it expects (-1: none). KEYS[i] is the window
-  -- key `<base>#<hint>`, or the base key without a hint. Reply per counter: used before its
-  -- decisions, and the reset, or 0 when it is the hint's (no number is parsed or formatted on
-  -- that path); the client replays the decisions from those two numbers.
+  -- ARGV 2 now, 3 count P of policies, then P policies of 6 (kind, limit, window, soft,
+  -- anchor, cost), then per key (distinct counters): the policy index (only when P > 1) and the
+  -- units its decisions add (count x cost): `N`, `-N` when the client believes the counter
+  -- full, `nN` when it has no hint. KEYS[i] is the window key `<base>#<start>` named by the
+  -- client's hint (the window it expects), or the base key without a hint. Reply per counter:
+  -- used before its decisions, and the reset, or 0 when it is the hint's (no number is
+  -- formatted on that path); the client replays the decisions from those two numbers.
   now, n = tonum(ARGV[2]), #KEYS
   local np = tonum(ARGV[3])
   -- The usual call has one policy: plain locals, no tables.
-  local kd, lim, win, soft, anc =
-    ARGV[4], tonum(ARGV[5]), tonum(ARGV[6]), ARGV[7] == '1', tonum(ARGV[8])
-  local pk, pl, pw, ps, pa
-  base, stride = np * 5 + 4, 3
+  local kd, lim, win, soft, anc, c =
+    ARGV[4], tonum(ARGV[5]), tonum(ARGV[6]), ARGV[7] == '1', tonum(ARGV[8]), tonum(ARGV[9])
+  local pk, pl, pw, ps, pa, pc
+  base, stride = np * 6 + 4, 1
   if np > 1 then
-    stride = 4
-    pk, pl, pw, ps, pa = {}, {}, {}, {}, {}
+    stride = 2
+    pk, pl, pw, ps, pa, pc = {}, {}, {}, {}, {}, {}
     for p = 1, np do
-      local j = p * 5 - 1
-      pk[p], pl[p], pw[p], ps[p], pa[p] =
-        ARGV[j], tonum(ARGV[j + 1]), tonum(ARGV[j + 2]), ARGV[j + 3] == '1', tonum(ARGV[j + 4])
+      local j = p * 6 - 2
+      pk[p], pl[p], pw[p], ps[p], pa[p], pc[p] = ARGV[j], tonum(ARGV[j + 1]), tonum(ARGV[j + 2]),
+        ARGV[j + 3] == '1', tonum(ARGV[j + 4]), tonum(ARGV[j + 5])
     end
   end
   local o = 0
   for i = 1, n do
     local j = base + (i - 1) * stride
-    if stride == 4 then
+    if stride == 2 then
       local p = tonum(ARGV[j])
-      kd, lim, win, soft, anc, j = pk[p], pl[p], pw[p], ps[p], pa[p], j + 1
+      kd, lim, win, soft, anc, c, j = pk[p], pl[p], pw[p], ps[p], pa[p], pc[p], j + 1
     end
     if kd ~= 'c' then resume = i break end
-    local wk, ad, c, sh = KEYS[i], ARGV[j], tonum(ARGV[j + 1]), ARGV[j + 2]
-    local full = c < 0
-    if full then c = -c end
+    local wk, ad = KEYS[i], ARGV[j]
+    local add, sh = tonum(ad), true
+    if not add then add, sh, ad = tonum(string.sub(ad, 2)), false, nil end
+    local full = add < 0
+    if full then add, ad = -add, nil end
     -- s and bk (the window start and the base key) are only worked out off the fast path; ok:
     -- the window is known right (the policy's anchor, or the anchor read here).
     local s, bk, ok = nil, nil, anc >= 0
-    if sh == '-1' then
+    if not sh then
       -- First contact of this client: the anchor, set now on first use.
       bk = wk
       local a = tonum(call('SET', bk .. '#a', fmt('%.0f', now), 'NX', 'GET', 'PX',
@@ -93,14 +95,13 @@ if op == 'B' then
       end
     end
     if used < 0 then
-      local v = pcall('INCRBY', wk, ad)
+      local v = pcall('INCRBY', wk, ad or add)
       if type(v) == 'table' then resume = i break end
-      local add = tonum(ad)
       used = v - add
       if used == 0 then
         -- A new (or empty) window key: check the client's hint against the anchor.
         bk = bk or string.match(wk, '^(.*)#')
-        s = s or tonum(sh)
+        s = s or tonum(string.match(wk, '#(%d+)$'))
         local ak = bk .. '#a'
         if not ok then
           local a = tonum(call('GET', ak))
@@ -115,7 +116,7 @@ if op == 'B' then
             -- before this call, so dropping the key undoes it; then the right window.
             call('DEL', wk)
             s, wk = s2, bk .. '#' .. fmt('%.0f', s2)
-            v = pcall('INCRBY', wk, ad)
+            v = pcall('INCRBY', wk, add)
             if type(v) == 'table' then resume = i break end
             used = v - add
           end
@@ -292,12 +293,17 @@ if op == 'B' then
   for i = resume, n do
     local j = base + (i - 1) * stride
     local q = 3
-    if stride == 4 then q, j = tonumber(ARGV[j]) * 5 - 2, j + 1 end
+    if stride == 2 then q, j = tonumber(ARGV[j]) * 6 - 3, j + 1 end
     kind, limit, win = ARGV[q + 1], tonumber(ARGV[q + 2]), tonumber(ARGV[q + 3])
-    soft, anchor = ARGV[q + 4] == '1', tonumber(ARGV[q + 5])
+    soft, anchor, cost = ARGV[q + 4] == '1', tonumber(ARGV[q + 5]), tonumber(ARGV[q + 6])
     local add = tonumber(ARGV[j])
-    cost, key = math.abs(tonumber(ARGV[j + 1])), KEYS[i]
-    if ARGV[j + 2] ~= '-1' then key = string.match(key, '^(.*)#') end
+    key = KEYS[i]
+    if add then
+      add = math.abs(add)
+      if kind == 'c' then key = string.match(key, '^(.*)#') end
+    else
+      add = tonumber(string.sub(ARGV[j], 2))
+    end
     prefix = string.match(key, '^(.-}:)')
     reskey, expkey = prefix .. '#res', prefix .. '#rexp'
     if kind == 'c' then
