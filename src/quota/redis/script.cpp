@@ -34,6 +34,7 @@ local base, stride
 if op == 'B' then
   -- Locals, not globals, inside the loop (plain values: no closure is made).
   local call, pcall, tonum, floor, fmt = redis.call, redis.pcall, tonumber, math.floor, string.format
+  local K, A, typ = KEYS, ARGV, type
   -- ARGV 2 now, 3 count P of policies, then P policies of 6 (kind, limit, window, soft,
   -- anchor, cost), then per key (distinct counters): the policy index (only when P > 1) and the
   -- units its decisions add (count x cost): `N`, `-N` when the client believes the counter
@@ -65,8 +66,10 @@ if op == 'B' then
       kd, lim, win, soft, anc, c, j = pk[p], pl[p], pw[p], ps[p], pa[p], pc[p], j + 1
     end
     if kd ~= 'c' then resume = i break end
-    local wk, ad = KEYS[i], ARGV[j]
-    local add, sh = tonum(ad), true
+    local wk, ad = K[i], A[j]
+    -- One decision of cost 1 is the usual entry: no number to parse then.
+    local add, sh = 1, true
+    if ad ~= '1' then add = tonum(ad) end
     if not add then add, sh, ad = tonum(string.sub(ad, 2)), false, nil end
     local full = add < 0
     if full then add, ad = -add, nil end
@@ -86,7 +89,7 @@ if op == 'B' then
     if full or c == 0 then
       -- A read first: an existing key answers without a write (and proves the window).
       local g = pcall('GET', wk)
-      if type(g) == 'table' then resume = i break end
+      if typ(g) == 'table' then resume = i break end
       g = tonum(g) or 0
       if g > 0 and (c == 0 or (not soft and g + c > lim)) then
         used = g
@@ -96,7 +99,7 @@ if op == 'B' then
     end
     if used < 0 then
       local v = pcall('INCRBY', wk, ad or add)
-      if type(v) == 'table' then resume = i break end
+      if typ(v) == 'table' then resume = i break end
       used = v - add
       if used == 0 then
         -- A new (or empty) window key: check the client's hint against the anchor.
@@ -117,7 +120,7 @@ if op == 'B' then
             call('DEL', wk)
             s, wk = s2, bk .. '#' .. fmt('%.0f', s2)
             v = pcall('INCRBY', wk, add)
-            if type(v) == 'table' then resume = i break end
+            if typ(v) == 'table' then resume = i break end
             used = v - add
           end
         end
