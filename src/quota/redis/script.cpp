@@ -375,12 +375,14 @@ if op == 'a' then
 end
 if op == 'l' then
   -- Lease: grant at least `cost` and up to min(extra, headroom / arg) units, counted as used now.
-  local r = counter(0, false)
-  local headroom = limit - r[2]
-  if headroom < cost then return {0, r[2], r[3], r[4], 0, r[6], 0} end
+  local a, w, s = window()
+  local used = wget(wkey(key, s))
+  local reset = s + win
+  local headroom = limit - used
+  if headroom < cost then return {0, used, reset, reset - now, 0, w, 0} end
   local grant = math.min(headroom, math.max(cost, math.min(extra, math.floor(headroom / arg))))
-  counter(grant, true)
-  return {1, r[2] + grant, r[3], 0, 0, r[6], grant}
+  wput(a, s, grant)
+  return {1, used + grant, reset, 0, 0, w, grant}
 end
 if op == 'u' then
   -- Unlease: give back `cost` unused units of window `arg` (no effect once it has passed).
