@@ -107,11 +107,9 @@ if op == 'B' then
         s = s or tonum(string.match(wk, '#(%d+)$'))
         local ak = bk .. '#a'
         if not ok then
-          local a = tonum(call('GET', ak))
-          if not a then
-            a = now
-            call('SET', ak, fmt('%.0f', now), 'PX', fmt('%.0f', math.ceil(win / 1000) + 60000))
-          end
+          -- The anchor, or (none: the counter is new to Redis) now, set as its first use.
+          local a = tonum(call('SET', ak, fmt('%.0f', now), 'NX', 'GET', 'PX',
+            fmt('%.0f', math.ceil(win / 1000) + 60000))) or now
           local s2 = a
           if now > a then s2 = a + floor((now - a) / win) * win end
           if s2 ~= s then
