@@ -130,7 +130,7 @@ class Batch {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
   // Counters a connection remembers; beyond that, new ones go without a hint (one more Redis
   // call on their first decision in a call) until forget_if_large() drops them all.
-  static constexpr std::size_t kMaxHints = std::size_t{1} << 15;
+  static constexpr std::size_t kMaxHints = std::size_t{1} << 14;
   struct Entry {
     std::string_view tenant;
     std::string_view meter;
