@@ -2,8 +2,10 @@
 // decide_many()'s coalesced script calls (TK_TEST_REDIS_URL; skipped only when it is unset):
 // every result equals what one decide() at a time answers on a twin backend, for counters,
 // fixed windows, token buckets, gauges and soft limits mixed in one call, with and without
-// cluster grouping and for several batch sizes; expired reservations inside a batch; and W5's
-// exactness on many tenants.
+// cluster grouping and for several batch sizes; expired reservations inside a batch; W5's
+// exactness on many tenants; and the window hints a connection keeps per counter (stale after a
+// flush or another process's re-anchoring, or saying "full" when units came back) never count
+// a decision in the wrong window or deny one that fits.
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -41,9 +43,10 @@ class RedisBatch : public ::testing::Test {
     limits_.set_default("tokens", soft);
   }
 
-  std::unique_ptr<RedisBackend> open(bool cluster = false, std::size_t batch = 32) {
+  std::unique_ptr<RedisBackend> open(bool cluster = false, std::size_t batch = 32,
+                                     std::string prefix = fresh_prefix()) {
     auto r = open_backend(
-        {.url = url_, .key_prefix = fresh_prefix(), .cluster = cluster, .batch_size = batch},
+        {.url = url_, .key_prefix = std::move(prefix), .cluster = cluster, .batch_size = batch},
         limits_, clock_);
     EXPECT_THAT(r, IsOk());
     return r ? std::move(*r) : nullptr;
@@ -149,6 +152,89 @@ TEST_F(RedisBatch, ManyTenantsAreExactInClusterAndPlainMode) {
     EXPECT_EQ(errors, 0);
     for (int a : allowed) EXPECT_EQ(a, 50) << "cluster " << cluster;
   }
+}
+
+// Both paths that use the hint: decide() (one decision per call) and decide_many().
+std::vector<Result<Outcome>> decide_n(RedisBackend& q, std::string_view tenant, int n) {
+  std::vector<Request> reqs(static_cast<std::size_t>(n), Request{tenant, "requests", 1});
+  std::vector<Result<Outcome>> out(reqs.size(), Error{Errc::internal});
+  q.decide_many(reqs, out, 64);
+  return out;
+}
+
+TEST_F(RedisBatch, StaleWindowHintsAreCheckedAgainstTheAnchor) {
+  const std::string prefix = fresh_prefix();
+  auto a = open(false, 32, prefix);
+  auto b = open(false, 32, prefix);  // another process on the same counters
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const Timestamp t0 = clock_.now();
+  auto first = a->decide("t1", "requests", 1);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->reset, t0 + 60s);
+  // The counter is lost (flush) and anchored again 7 s later by the other process: a's hint
+  // (the window from t0) is stale, and a must count in the new window.
+  ASSERT_THAT(a->flush_all_for_tests(), IsOk());
+  clock_.advance(7s);
+  auto other = b->decide("t1", "requests", 1);
+  ASSERT_THAT(other, IsOk());
+  EXPECT_EQ(other->reset, t0 + 67s);
+  auto batch = decide_n(*a, "t1", 3);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    ASSERT_THAT(batch[i], IsOk());
+    EXPECT_TRUE(batch[i]->allowed());
+    EXPECT_EQ(batch[i]->used, static_cast<std::int64_t>(i) + 2);
+    EXPECT_EQ(batch[i]->reset, t0 + 67s);
+  }
+  auto one = a->decide("t1", "requests", 1);
+  ASSERT_THAT(one, IsOk());
+  EXPECT_EQ(one->used, 5);
+  EXPECT_EQ(one->reset, t0 + 67s);
+  // The next window follows from the (right) hint; the script checks it once more.
+  clock_.advance(60s);
+  auto next = decide_n(*a, "t1", 2);
+  ASSERT_THAT(next[1], IsOk());
+  EXPECT_EQ(next[1]->used, 2);
+  EXPECT_EQ(next[1]->reset, t0 + 127s);
+  // Flushed with nobody else: a anchors the counter again at its first use.
+  ASSERT_THAT(a->flush_all_for_tests(), IsOk());
+  clock_.advance(5s);
+  auto again = a->decide("t1", "requests", 1);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->used, 1);
+  EXPECT_EQ(again->reset, t0 + 132s);
+  auto seen = b->decide("t1", "requests", 0);
+  ASSERT_THAT(seen, IsOk());
+  EXPECT_EQ(seen->used, 1);
+  EXPECT_EQ(seen->reset, t0 + 132s);
+}
+
+TEST_F(RedisBatch, AFullHintStillAllowsWhatFitsAgain) {
+  const std::string prefix = fresh_prefix();
+  auto a = open(false, 32, prefix);
+  auto b = open(false, 32, prefix);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  auto lease = b->take_lease("t1", "requests", 5, 1, 5);  // 5 of the 25 held by b
+  ASSERT_THAT(lease, IsOk());
+  ASSERT_EQ(lease->units, 5);
+  int allowed = 0;
+  for (const auto& o : decide_n(*a, "t1", 30)) allowed += o && o->allowed() ? 1 : 0;
+  EXPECT_EQ(allowed, 20);
+  // a now believes the counter full: denials only read it and write nothing.
+  for (const auto& o : decide_n(*a, "t1", 4)) EXPECT_FALSE(o && o->allowed());
+  auto full = b->decide("t1", "requests", 0);
+  ASSERT_THAT(full, IsOk());
+  EXPECT_EQ(full->used, 25);
+  // b gives its units back: a's hint is out of date and must not deny what fits.
+  ASSERT_THAT(b->return_lease("t1", "requests", 5, lease->window_index), IsOk());
+  allowed = 0;
+  for (const auto& o : decide_n(*a, "t1", 8)) allowed += o && o->allowed() ? 1 : 0;
+  EXPECT_EQ(allowed, 5);
+  auto one = a->decide("t1", "requests", 1);
+  ASSERT_THAT(one, IsOk());
+  EXPECT_FALSE(one->allowed());
+  EXPECT_EQ(one->used, 25);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <hiredis/hiredis.h>
@@ -101,14 +102,35 @@ struct Reply {
   std::size_t n = 0;
 };
 
+// What a connection last heard of a counter (op B): the start of its window (-1: nothing) and
+// its usage after the decisions of that call. Sent back as the script's hint, so the script
+// goes straight to the window's key (one INCRBY); a full counter is read before it is written.
+struct Hint {
+  std::int64_t start = -1;
+  std::int64_t used = 0;
+  std::uint64_t call = 0;  // the Batch call that holds the counter as entry `entry`
+  std::size_t entry = 0;
+};
+
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view v) const noexcept {
+    return std::hash<std::string_view>{}(v);
+  }
+};
+
 // One op-B script call (script.hpp), written as RESP straight into a reused buffer: EVALSHA sha
-// N key1..keyN B now P, P policies, then per key (policy,) count, cost. The decisions of one
-// counter share its entry, so the script reads and writes each counter once per call and
-// answers two numbers for it. Kept per connection and reused, so that decisions allocate
-// nothing once the buffers have grown.
+// N key1..keyN B now P, P policies (with the cost), then per key (policy,) units. The decisions
+// of one counter share its entry, so the script touches each counter once per call and answers
+// two numbers for it. Kept per connection and reused, so that decisions allocate nothing once the
+// buffers have grown (and the connection has met the counter: hints_ holds one node per counter,
+// up to kMaxHints).
 class Batch {
  public:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  // Counters a connection remembers; beyond that, new ones go without a hint (one more Redis
+  // call on their first decision in a call) until forget_if_large() drops them all.
+  static constexpr std::size_t kMaxHints = std::size_t{1} << 14;
   struct Entry {
     std::string_view tenant;
     std::string_view meter;
@@ -116,34 +138,81 @@ class Batch {
     std::int64_t cost = 0;
     std::int64_t count = 0;
     bool counter = true;
+    bool full = false;        // the hint says no decision of cost `cost` fits
+    std::int64_t start = -1;  // the window start sent as the hint
+    Hint* hint = nullptr;     // counters: where the answer goes (stable: a node of hints_)
   };
 
   void clear() noexcept {
     entries_.clear();
     policies_.clear();
+    ++call_;
   }
   [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
 
+  // Drops the hints when there are too many; only while no call is in flight (Entry::hint).
+  void forget_if_large() {
+    if (hints_.size() >= kMaxHints) hints_.clear();
+  }
+
   // Adds one decision and returns its entry, or npos when this call already holds the counter
   // with another cost (send this call first: a key appears once per call).
-  std::size_t add(std::string_view tenant, std::string_view meter, const Resolved& r,
-                  std::int64_t cost) {
-    const PolicyArg pa = PolicyArg::of(r);
+  std::size_t add(std::string_view key_prefix, std::string_view tenant, std::string_view meter,
+                  const Resolved& r, std::int64_t cost, std::int64_t now_us) {
+    const PolicyArg pa = PolicyArg::of(r, cost);
     const bool counter = pa.kind == 'c';
+    Hint* h = nullptr;
     if (counter) {
-      for (std::size_t e = 0; e < entries_.size(); ++e) {
-        Entry& en = entries_[e];
-        if (en.tenant.size() != tenant.size() || en.meter != meter || en.tenant != tenant) continue;
-        if (!en.counter || en.cost != cost) return npos;
-        ++en.count;
-        return e;
+      key_.assign(key_prefix).append("{").append(tenant).append("}:").append(meter);
+      auto it = hints_.find(std::string_view(key_));
+      if (it == hints_.end() && hints_.size() < 2 * kMaxHints)
+        it = hints_.emplace(key_, Hint{}).first;
+      if (it != hints_.end()) {
+        h = &it->second;
+        if (h->call == call_) {
+          // This call holds the counter already.
+          Entry& en = entries_[h->entry];
+          if (en.cost != cost) return npos;
+          ++en.count;
+          return h->entry;
+        }
+      } else {
+        for (std::size_t e = 0; e < entries_.size(); ++e) {
+          Entry& en = entries_[e];
+          if (en.tenant.size() != tenant.size() || en.meter != meter || en.tenant != tenant)
+            continue;
+          if (!en.counter || en.cost != cost) return npos;
+          ++en.count;
+          return e;
+        }
       }
     }
     std::size_t p = 0;
     while (p < policies_.size() && !(policies_[p] == pa)) ++p;
     if (p == policies_.size()) policies_.push_back(pa);
-    entries_.push_back(Entry{tenant, meter, p, cost, 1, counter});
+    Entry en{tenant, meter, p, cost, 1, counter};
+    if (counter) {
+      en.hint = h;
+      if (h != nullptr) {
+        h->call = call_;
+        h->entry = entries_.size();
+      }
+      if (pa.anchor >= 0) {
+        // The policy's anchor: the window is known (as the script works it out).
+        en.start =
+            pa.anchor + (now_us > pa.anchor ? (now_us - pa.anchor) / pa.window : 0) * pa.window;
+      } else if (h != nullptr && h->start >= 0) {
+        // The window `now` falls in, if the counter still has the anchor last heard of (the
+        // script checks that whenever the window key is new).
+        const std::int64_t d = now_us - h->start;
+        const std::int64_t k = d >= 0 ? d / pa.window : -((-d + pa.window - 1) / pa.window);
+        en.start = h->start + k * pa.window;
+      }
+      en.full = h != nullptr && en.start >= 0 && h->start == en.start && !pa.soft && cost > 0 &&
+                h->used > pa.limit - cost;
+    }
+    entries_.push_back(en);
     return entries_.size() - 1;
   }
 
@@ -151,16 +220,24 @@ class Batch {
   std::string_view finish(std::string_view key_prefix, std::string_view sha, std::int64_t now_us) {
     const std::size_t n = entries_.size();
     const std::size_t np = policies_.size();
-    const std::size_t stride = np > 1 ? 3 : 2;
+    const std::size_t stride = np > 1 ? 2 : 1;
     buf_.clear();
-    count('*', 6 + n + 5 * np + stride * n);
+    count('*', 6 + n + 6 * np + stride * n);
     bulk("EVALSHA");
     bulk(sha);
     number(static_cast<std::int64_t>(n));
     for (const Entry& e : entries_) {
-      count('$', key_prefix.size() + e.tenant.size() + e.meter.size() + 3);
+      // The window key when the window is known, else the base key.
+      std::array<char, 24> st{};
+      std::size_t sl = 0;
+      if (e.start >= 0) {
+        st[0] = '#';
+        sl = static_cast<std::size_t>(
+            std::to_chars(st.data() + 1, st.data() + st.size(), e.start).ptr - st.data());
+      }
+      count('$', key_prefix.size() + e.tenant.size() + e.meter.size() + 3 + sl);
       buf_.append(key_prefix).append("{").append(e.tenant).append("}:").append(e.meter);
-      buf_.append("\r\n");
+      buf_.append(st.data(), sl).append("\r\n");
     }
     bulk("B");
     number(now_us);
@@ -171,11 +248,17 @@ class Batch {
       number(p.window);
       bulk(p.soft ? "1" : "0");
       number(p.anchor);
+      number(p.cost);
     }
     for (const Entry& e : entries_) {
-      if (stride == 3) number(static_cast<std::int64_t>(e.policy + 1));
-      number(e.count);
-      number(e.cost);
+      if (stride == 2) number(static_cast<std::int64_t>(e.policy + 1));
+      // The units: `n` first without a hint, negative when the hint says full.
+      const std::int64_t units = e.count * e.cost;
+      if (e.start < 0) {
+        number(units, 'n');
+      } else {
+        number(e.full ? -units : units);
+      }
     }
     return buf_;
   }
@@ -184,12 +267,15 @@ class Batch {
   struct PolicyArg {
     char kind = 'c';
     bool soft = false;
-    std::int64_t limit = 0, window = 0, anchor = -1;
-    static PolicyArg of(const Resolved& r) {
+    std::int64_t limit = 0, window = 0, anchor = -1, cost = 0;
+    static PolicyArg of(const Resolved& r, std::int64_t cost) {
       return PolicyArg{
-          kind_code(r.policy.kind), r.policy.enforcement == Enforcement::soft, r.limit,
+          kind_code(r.policy.kind),
+          r.policy.enforcement == Enforcement::soft,
+          r.limit,
           r.policy.kind == MeterKind::gauge ? 1'000'000 : r.policy.window.count() * 1'000'000,
-          r.policy.anchor ? to_us(*r.policy.anchor) : -1};
+          r.policy.anchor ? to_us(*r.policy.anchor) : -1,
+          cost};
     }
     bool operator==(const PolicyArg&) const = default;
   };
@@ -204,9 +290,11 @@ class Batch {
     count('$', v.size());
     buf_.append(v).append("\r\n");
   }
-  void number(std::int64_t v) {
+  void number(std::int64_t v, char lead = 0) {
     std::array<char, 24> b{};
-    const auto r = std::to_chars(b.data(), b.data() + b.size(), v);
+    std::size_t at = 0;
+    if (lead != 0) b[at++] = lead;
+    const auto r = std::to_chars(b.data() + at, b.data() + b.size(), v);
     const auto len = static_cast<std::size_t>(r.ptr - b.data());
     count('$', len);
     buf_.append(b.data(), len).append("\r\n");
@@ -215,14 +303,30 @@ class Batch {
   std::vector<Entry> entries_;
   std::vector<PolicyArg> policies_;
   std::string buf_;
+  std::string key_;
+  std::uint64_t call_ = 1;
+  std::unordered_map<std::string, Hint, KeyHash, std::equal_to<>> hints_;
 };
+
+// A counter's reset from op B's answer: 0 says it is the one of the window sent as the hint.
+inline std::int64_t reset_of(std::int64_t start, const Resolved& r, std::int64_t reply) {
+  return reply != 0 ? reply : start + r.policy.window.count() * 1'000'000;
+}
+
+// Notes a counter's answer (op B: used before the call's decisions, the reset) in its hint.
+inline void learn(Hint* h, const Resolved& r, std::int64_t reset, std::int64_t used_after) {
+  if (h == nullptr) return;
+  h->start = reset - r.policy.window.count() * 1'000'000;
+  h->used = used_after;
+}
 
 // Replays `count` decisions of `cost` each on a counter that held `used` before them, as the
 // script counts them (op B): each is allowed while used + cost fits the limit (always when soft;
 // cost 0 while used < limit) and allowed ones add their cost.
+// Returns the usage after them.
 template <class Each>
-void replay(const Resolved& r, std::int64_t used, std::int64_t reset, std::int64_t now_us,
-            std::int64_t cost, std::int64_t count, Each&& each) {
+std::int64_t replay(const Resolved& r, std::int64_t used, std::int64_t reset, std::int64_t now_us,
+                    std::int64_t cost, std::int64_t count, Each&& each) {
   const bool soft = r.policy.enforcement == Enforcement::soft;
   const std::int64_t limit = r.limit;
   Reply rep;
@@ -245,6 +349,7 @@ void replay(const Resolved& r, std::int64_t used, std::int64_t reset, std::int64
     rep.v = {ok, used, reset, retry, over, 0, 0};
     each(rep);
   }
+  return used;
 }
 
 struct Conn {
@@ -558,11 +663,17 @@ struct RedisBackend::Impl {
       // The script's lean path: a batch of one counter decision.
       Batch& b = conn->batch;
       b.clear();
-      b.add(tenant, meter, r, cost);
+      b.forget_if_large();
       const std::int64_t now_us = to_us(clock.now());
+      b.add(options.key_prefix, tenant, meter, r, cost, now_us);
       std::array<std::int64_t, 2> v{};
       io = run_batch(*conn, b, now_us, v);
-      if (io == Io::ok) replay(r, v[0], v[1], now_us, cost, 1, [&](const Reply& x) { rep = x; });
+      if (io == Io::ok) {
+        v[1] = reset_of(b.entries().front().start, r, v[1]);
+        const std::int64_t after =
+            replay(r, v[0], v[1], now_us, cost, 1, [&](const Reply& x) { rep = x; });
+        learn(b.entries().front().hint, r, v[1], after);
+      }
     } else {
       build(conn->call, conn->sha, op, tenant, meter, r, to_us(clock.now()), cost, arg, extra);
       io = run(*conn, conn->call, rep);
@@ -728,6 +839,8 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
       std::size_t first = 0;  // into members
       std::size_t count = 0;
       bool counter = true;
+      Hint* hint = nullptr;
+      std::int64_t start = -1;  // the window start sent as the hint
     };
     std::vector<Entry> entries;
     std::vector<std::size_t> members;
@@ -747,6 +860,7 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
       std::unique_ptr<Conn>& c;
       ~Return() { impl->checkin(std::move(c)); }
     } give_back{&im, conn};
+    conn->batch.forget_if_large();
     auto connected = im.ensure_connected(*conn);
     std::optional<Error> failure;
     if (!connected) failure = connected.error();
@@ -760,10 +874,12 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
       Batch& b = conn->batch;
       b.clear();
       entry_of.clear();
+      const std::int64_t now_us = to_us(im.clock.now());
       std::size_t end = from;
       for (; end < to; ++end) {
         const Request& q = requests[round[end].index];
-        const std::size_t e = b.add(q.tenant, q.meter, round[end].resolved, q.cost);
+        const std::size_t e =
+            b.add(im.options.key_prefix, q.tenant, q.meter, round[end].resolved, q.cost, now_us);
         if (e == Batch::npos) break;
         entry_of.push_back(e);
       }
@@ -776,7 +892,7 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
       s.numbers = 0;
       std::size_t first = 0;
       for (const Batch::Entry& be : b.entries()) {
-        s.entries.push_back(Sent::Entry{{}, be.cost, first, 0, be.counter});
+        s.entries.push_back(Sent::Entry{{}, be.cost, first, 0, be.counter, be.hint, be.start});
         first += static_cast<std::size_t>(be.count);
         s.numbers += be.counter ? 2 : 6;
       }
@@ -786,7 +902,7 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         if (se.count == 0) se.resolved = round[k].resolved;
         s.members[se.first + se.count++] = round[k].index;
       }
-      s.now_us = to_us(im.clock.now());
+      s.now_us = now_us;
       const std::string_view cmd = b.finish(im.options.key_prefix, conn->sha, s.now_us);
       if (redisAppendFormattedCommand(conn->ctx.get(), cmd.data(), cmd.size()) != REDIS_OK) {
         failure = Error{Errc::unavailable, "redis pipeline write failed"};
@@ -876,9 +992,12 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         const std::size_t* who = s.members.data() + e.first;
         if (io == Io::ok && e.counter) {
           std::size_t k = 0;
-          replay(e.resolved, reply->element[at]->integer, reply->element[at + 1]->integer, s.now_us,
-                 e.cost, static_cast<std::int64_t>(e.count),
-                 [&](const Reply& rep) { sink(who[k++], make_outcome(e.resolved, rep)); });
+          const std::int64_t reset = reset_of(e.start, e.resolved, reply->element[at + 1]->integer);
+          const std::int64_t after =
+              replay(e.resolved, reply->element[at]->integer, reset, s.now_us, e.cost,
+                     static_cast<std::int64_t>(e.count),
+                     [&](const Reply& rep) { sink(who[k++], make_outcome(e.resolved, rep)); });
+          learn(e.hint, e.resolved, reset, after);
           at += 2;
           continue;
         }
