@@ -174,31 +174,25 @@ class UserTable {
   }
 
   /// The member `user` (`hash` == hash_bytes(user)), or null.
-  static const Member* find(std::uintptr_t word, std::string_view user,
-                            std::uint64_t hash) noexcept {
+  [[gnu::always_inline]] static const Member* find(std::uintptr_t word, std::string_view user,
+                                                   std::uint64_t hash) noexcept {
     const char* base = base_of(word);
     const std::uint32_t mask = (std::uint32_t{1} << (word & 63U)) - 1U;
     const std::uint32_t t = tag(hash);
     const std::uint32_t home = slot_of(hash, static_cast<std::uint32_t>(word >> kSeedShift), mask);
-    std::uint32_t probes =
-        std::launder(reinterpret_cast<const Member*>(base + home * sizeof(Member)))->probe;
-    if (probes == kProbeAll) [[unlikely]]
-      probes = mask + 1;  // every run ends at an empty slot before that: cap > size
-    for (std::uint32_t d = 0; d < probes; ++d) {
-      const std::uint32_t i = (home + d) & mask;
-      const Member& m = *std::launder(reinterpret_cast<const Member*>(base + i * sizeof(Member)));
-      if (m.tag == 0) break;
-      if (m.tag == t && m.length == user.size()) {
-        const char* key = m.key;
-        if (m.length > kInline) {
-          std::uint32_t offset;
-          std::memcpy(&offset, m.key, sizeof offset);
-          key = base + offset;
-        }
-        if (equal_bytes(key, user.data(), user.size())) return &m;
-      }
+    const Member& m = *std::launder(reinterpret_cast<const Member*>(base + home * sizeof(Member)));
+    // The home slot, compared without a branch on its contents: whether a requested user is a
+    // member, and which member sits in its home slot, is unpredictable in a request mix.
+    if (user.size() <= kInline) [[likely]] {
+      const bool hit =
+          (m.tag == t) & (m.length == user.size()) & short_equal(m.key, user.data(), user.size());
+      // Members are placed in their home slot whenever the slot function allows it, so the
+      // other slots are seldom needed (a member displaced by a collision, or a non-member whose
+      // home slot starts a run).
+      if (hit | (m.probe <= 1)) [[likely]]
+        return hit ? &m : nullptr;
     }
-    return nullptr;
+    return find_slow(base, mask, home, user, t);
   }
 
   /// The deny set of `m`, a member of the table `word` (or a zero Member).
@@ -256,6 +250,30 @@ class UserTable {
   static_assert(sizeof(Header) == 32);
 
   static constexpr unsigned kSeedShift = 56;
+
+  [[gnu::noinline]] static const Member* find_slow(const char* base, std::uint32_t mask,
+                                                   std::uint32_t home, std::string_view user,
+                                                   std::uint32_t t) noexcept {
+    std::uint32_t probes =
+        std::launder(reinterpret_cast<const Member*>(base + home * sizeof(Member)))->probe;
+    if (probes == kProbeAll) [[unlikely]]
+      probes = mask + 1;  // every run ends at an empty slot before that: cap > size
+    for (std::uint32_t d = 0; d < probes; ++d) {
+      const std::uint32_t i = (home + d) & mask;
+      const Member& m = *std::launder(reinterpret_cast<const Member*>(base + i * sizeof(Member)));
+      if (m.tag == 0) break;
+      if (m.tag == t && m.length == user.size()) {
+        const char* key = m.key;
+        if (m.length > kInline) {
+          std::uint32_t offset;
+          std::memcpy(&offset, m.key, sizeof offset);
+          key = base + offset;
+        }
+        if (equal_bytes(key, user.data(), user.size())) return &m;
+      }
+    }
+    return nullptr;
+  }
 
   // Zeroed scratch space for the constructor, on the stack for the usual small tenant (a build
   // of many tenants is dominated by small allocations otherwise).

@@ -91,8 +91,9 @@ TEST(EngineLayout, EveryMemberOfABigTenantIsFoundWithItsOwnRoles) {
   EXPECT_EQ(engine.check("big", "user-1200", "data:read").reason(), DenyReason::not_a_member);
 }
 
-// Reader threads start and end (each takes a read-side stripe on its first check) while a writer
-// keeps publishing and reclaiming: every read sees one whole published state, never freed memory.
+// Reader threads start and end (each registers its reader record on its first check and unregisters
+// at exit) while a writer keeps publishing and reclaiming: every read sees one whole published
+// state, never freed memory.
 TEST(EngineLayout, ShortLivedReaderThreadsWhileWritersPublish) {
   Engine engine;
   ASSERT_THAT(engine.set_user_roles("t", "m", V{"member"}), IsOk());
