@@ -119,39 +119,49 @@ struct alignas(32) DirSlot {
 static_assert(sizeof(DirSlot) == 32);
 
 struct Directory {
+  // Two slots per cache line; a tenant's home is the first slot of a line and the check reads
+  // both slots of that line at once, so a tenant displaced by one collision costs neither a
+  // second load nor a mispredicted probe loop (most lookups never leave the home line).
+  struct alignas(64) Line {
+    DirSlot slot[2];
+  };
+
   explicit Directory(std::size_t capacity)
-      : mask(capacity - 1), slots(std::make_unique<DirSlot[]>(capacity)) {}
-  std::size_t mask;
+      : mask(capacity - 1), lines(std::make_unique<Line[]>(capacity / 2)) {}
+  std::size_t mask;                   // capacity - 1; capacity is a power of two >= 2
   std::atomic<std::size_t> count{0};  // read by tenant_count() while a writer inserts
-  std::unique_ptr<DirSlot[]> slots;
+  std::unique_ptr<Line[]> lines;
+
+  DirSlot& at(std::size_t i) const noexcept { return lines[i >> 1].slot[i & 1]; }
+  std::size_t home(std::uint64_t h) const noexcept { return h & mask & ~std::size_t{1}; }
 
   DirSlot* find(std::string_view name, std::uint64_t h) const noexcept {
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
+    for (std::size_t i = home(h);; i = (i + 1) & mask) {
+      DirSlot& s = at(i);
+      const std::uint64_t sh = s.hash.load(std::memory_order_acquire);
       if (sh == 0) return nullptr;
-      if (sh == h && slots[i].names(slots[i].word.load(std::memory_order_acquire), name))
-        return &slots[i];
+      if (sh == h && s.names(s.word.load(std::memory_order_acquire), name)) return &s;
     }
   }
   // The word of `name`'s table, 0 when absent: the check path.
   [[gnu::always_inline]] std::uintptr_t find_word(std::string_view name,
                                                   std::uint64_t h) const noexcept {
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      const DirSlot& s = slots[i];
-      const std::uint64_t sh = s.hash.load(std::memory_order_acquire);
-      if (sh == h) [[likely]] {
-        const std::uintptr_t w = s.word.load(std::memory_order_acquire);
-        if (s.names(w, name)) [[likely]]
-          return w;
-      } else if (sh == 0) {
-        return 0;
-      }
+    const Line& line = lines[home(h) >> 1];
+    const std::uint64_t h0 = line.slot[0].hash.load(std::memory_order_acquire);
+    const std::uint64_t h1 = line.slot[1].hash.load(std::memory_order_acquire);
+    const DirSlot& s = line.slot[h0 == h ? 0 : 1];
+    if ((h0 == h) | (h1 == h)) [[likely]] {
+      const std::uintptr_t w = s.word.load(std::memory_order_acquire);
+      if (s.names(w, name)) [[likely]]
+        return w;
     }
+    const DirSlot* found = find(name, h);
+    return found == nullptr ? 0 : found->word.load(std::memory_order_acquire);
   }
   DirSlot* insert(std::uint64_t h, std::uintptr_t word, std::string_view name) noexcept {
-    std::size_t i = h & mask;
-    while (slots[i].hash.load(std::memory_order_relaxed) != 0) i = (i + 1) & mask;
-    DirSlot& s = slots[i];
+    std::size_t i = home(h);
+    while (at(i).hash.load(std::memory_order_relaxed) != 0) i = (i + 1) & mask;
+    DirSlot& s = at(i);
     if (name.size() <= DirSlot::kInlineName) {
       if (!name.empty()) std::memcpy(s.name, name.data(), name.size());
       s.name[DirSlot::kInlineName] = static_cast<char>(name.size());
@@ -171,8 +181,27 @@ struct Directory {
   template <class F>
   void for_each(F&& f) const {
     for (std::size_t i = 0; i <= mask; ++i)
-      if (slots[i].hash.load(std::memory_order_relaxed) != 0) f(&slots[i]);
+      if (at(i).hash.load(std::memory_order_relaxed) != 0) f(&at(i));
   }
+};
+
+// std::atomic<T*> whose loads are always inlined: GCC 12 emits a call for
+// std::atomic<T*>::load in this translation unit (it is not always_inline in libstdc++ 12),
+// which on the check path costs more than the load itself and spills registers around it.
+template <class T>
+class AtomicPtr {
+ public:
+  [[gnu::always_inline]] T* load(
+      std::memory_order order = std::memory_order_seq_cst) const noexcept {
+    return order == std::memory_order_seq_cst ? __atomic_load_n(&p_, __ATOMIC_SEQ_CST)
+                                              : __atomic_load_n(&p_, __ATOMIC_ACQUIRE);
+  }
+  void store(T* p, std::memory_order = std::memory_order_seq_cst) noexcept {
+    __atomic_store_n(&p_, p, __ATOMIC_SEQ_CST);
+  }
+
+ private:
+  T* p_ = nullptr;
 };
 
 // --- Writer-side model of one tenant -----------------------------------------------------
@@ -489,8 +518,8 @@ struct Engine::Impl {
   std::shared_ptr<const RolePolicy> policy;
   bool conditions = false;
   detail::ReadDomain domain;
-  std::atomic<const Globals*> globals{nullptr};
-  std::atomic<Directory*> directory{nullptr};
+  AtomicPtr<const Globals> globals;
+  AtomicPtr<Directory> directory;
   std::mutex write_mutex;  // writers only; readers never take it
 
   ~Impl() {
@@ -521,20 +550,22 @@ struct Engine::Impl {
     const std::uintptr_t w =
         directory.load(std::memory_order_acquire)->find_word(tenant, tenant_hash);
     if (w == 0) return Decision::deny(DenyReason::not_a_member);
-    const UserTable::Member* found = UserTable::find(w, user, user_hash);
+    unsigned found = 0;
+    const UserTable::Member& member = UserTable::lookup(w, user, user_hash, found);
     // Branch-free from here (without scopes and conditions): the answer depends on the member
     // slot's cache miss and is unpredictable (allowed or not), so a branch on it would cost a
-    // pipeline flush on top of the miss. DenyReason's order: not_a_member 2, not_granted 3,
-    // explicit_deny 4.
+    // pipeline flush on top of the miss, and throw away the next check's work the CPU has
+    // already started. DenyReason's order: not_a_member 2, not_granted 3, explicit_deny 4.
     static_assert(static_cast<unsigned>(DenyReason::not_a_member) == 2 &&
                   static_cast<unsigned>(DenyReason::not_granted) == 3 &&
-                  static_cast<unsigned>(DenyReason::explicit_deny) == 4);
-    static constexpr UserTable::Member kNoMember{};
-    const UserTable::Member& member = found != nullptr ? *found : kNoMember;
-    const unsigned allowed = member.allow.contains(id) ? 1U : 0U;
-    const unsigned denied = UserTable::deny(w, member).contains(id) ? 1U : 0U;
-    unsigned reason = (3U + denied) & (allowed - 1U);   // none when allowed
-    reason -= static_cast<unsigned>(found == nullptr);  // unknown user: 3 - 1
+                  static_cast<unsigned>(DenyReason::explicit_deny) == 4 &&
+                  static_cast<unsigned>(DenyReason::outside_scope) == 5);
+    unsigned allowed = member.allow.contains(id) ? 1U : 0U;
+    unsigned denied = UserTable::deny(w, member).contains(id) ? 1U : 0U;
+    // Opaque to the optimizer, which would otherwise turn the selects below back into branches.
+    asm("" : "+r"(allowed), "+r"(denied));
+    unsigned reason = (3U + denied) & (allowed - 1U);  // none when allowed
+    reason -= found ^ 1U;                              // unknown user: 3 - 1
     if (scopes != nullptr) {
       const unsigned outside = scopes->contains(id) ? 0U : 1U;
       reason += (static_cast<unsigned>(DenyReason::outside_scope) & -(outside & allowed));
@@ -543,7 +574,13 @@ struct Engine::Impl {
       return policy->refine(
           CheckRequest{tenant, user, id, g.catalogue.name(id), member.allow, attributes});
     }
-    return reason == 0 ? Decision::allow() : Decision::deny(static_cast<DenyReason>(reason));
+    static constexpr Decision kByReason[] = {Decision::allow(),
+                                             Decision::deny(DenyReason::unknown_permission),
+                                             Decision::deny(DenyReason::not_a_member),
+                                             Decision::deny(DenyReason::not_granted),
+                                             Decision::deny(DenyReason::explicit_deny),
+                                             Decision::deny(DenyReason::outside_scope)};
+    return kByReason[reason];
   }
 
   PermissionSet user_permissions(std::string_view tenant, std::string_view user) const {
@@ -757,7 +794,7 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
 
 std::optional<PermissionId> Engine::find_permission(std::string_view name) const noexcept {
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals* g = impl_->globals.load(std::memory_order_seq_cst);
+  const Globals* g = impl_->globals.load(std::memory_order_acquire);
   const auto i = g->permissions.find(name);
   if (i == StringIndex::npos) return std::nullopt;
   return static_cast<PermissionId>(i);
@@ -823,7 +860,7 @@ void Engine::remove_tenant(std::string_view tenant) {
 Decision Engine::check(std::string_view tenant, std::string_view user, std::string_view permission,
                        std::span<const Attribute> attributes) const noexcept {
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const Globals& g = *impl_->globals.load(std::memory_order_acquire);
   const auto id = g.permissions.find(permission);
   if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
   return impl_->decide(g, tenant, user, static_cast<PermissionId>(id), nullptr, attributes);
@@ -832,7 +869,7 @@ Decision Engine::check(std::string_view tenant, std::string_view user, std::stri
 Decision Engine::check(std::string_view tenant, std::string_view user, PermissionId permission,
                        std::span<const Attribute> attributes) const noexcept {
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const Globals& g = *impl_->globals.load(std::memory_order_acquire);
   return impl_->decide(g, tenant, user, permission, nullptr, attributes);
 }
 
@@ -840,7 +877,7 @@ Decision Engine::check_scoped(std::string_view tenant, std::string_view user,
                               std::string_view permission, const PermissionSet& scopes,
                               std::span<const Attribute> attributes) const noexcept {
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const Globals& g = *impl_->globals.load(std::memory_order_acquire);
   const auto id = g.permissions.find(permission);
   if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
   return impl_->decide(g, tenant, user, static_cast<PermissionId>(id), &scopes, attributes);
@@ -853,7 +890,7 @@ Decision Engine::check(const TenantContext& ctx, std::string_view permission,
     return check(ctx.tenant.str(), p.user.str(), permission, attributes);
   if (p.kind != PrincipalKind::api_key) return Decision::deny(DenyReason::not_a_member);
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const Globals& g = *impl_->globals.load(std::memory_order_acquire);
   const auto id = g.permissions.find(permission);
   if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
   PermissionSet scopes;

@@ -55,6 +55,11 @@ class UserTable {
     PermissionSet allow;     // minus the deny set
   };
   static_assert(sizeof(Member) == 64);
+  /// A member of no role: what a lookup that found nobody returns.
+  static const Member& empty() noexcept {
+    static constexpr Member kEmpty{};
+    return kEmpty;
+  }
 
   UserTable() = default;
 
@@ -174,25 +179,42 @@ class UserTable {
   }
 
   /// The member `user` (`hash` == hash_bytes(user)), or null.
-  [[gnu::always_inline]] static const Member* find(std::uintptr_t word, std::string_view user,
-                                                   std::uint64_t hash) noexcept {
+  static const Member* find(std::uintptr_t word, std::string_view user,
+                            std::uint64_t hash) noexcept {
+    unsigned found = 0;
+    const Member& m = lookup(word, user, hash, found);
+    return found != 0 ? &m : nullptr;
+  }
+
+  /// The member `user` (`hash` == hash_bytes(user)) and found = 1, or an empty Member (no
+  /// permissions) and found = 0. Without a branch on whether the user was found in the usual
+  /// case: whether a requested user is a member, and which member sits in its home slot, is
+  /// unpredictable in a request mix.
+  [[gnu::always_inline]] static const Member& lookup(std::uintptr_t word, std::string_view user,
+                                                     std::uint64_t hash, unsigned& found) noexcept {
     const char* base = base_of(word);
     const std::uint32_t mask = (std::uint32_t{1} << (word & 63U)) - 1U;
     const std::uint32_t t = tag(hash);
     const std::uint32_t home = slot_of(hash, static_cast<std::uint32_t>(word >> kSeedShift), mask);
     const Member& m = *std::launder(reinterpret_cast<const Member*>(base + home * sizeof(Member)));
-    // The home slot, compared without a branch on its contents: whether a requested user is a
-    // member, and which member sits in its home slot, is unpredictable in a request mix.
     if (user.size() <= kInline) [[likely]] {
-      const bool hit =
-          (m.tag == t) & (m.length == user.size()) & short_equal(m.key, user.data(), user.size());
-      // Members are placed in their home slot whenever the slot function allows it, so the
-      // other slots are seldom needed (a member displaced by a collision, or a non-member whose
-      // home slot starts a run).
-      if (hit | (m.probe <= 1)) [[likely]]
-        return hit ? &m : nullptr;
+      unsigned hit = static_cast<unsigned>(m.tag == t) &
+                     static_cast<unsigned>(m.length == user.size()) &
+                     static_cast<unsigned>(short_equal(m.key, user.data(), user.size()));
+      asm("" : "+r"(hit));  // keep it a value: the selects below must not become branches
+      // Members sit in their home slot whenever the slot function allows it, so the other
+      // slots are seldom needed (a member displaced by a collision, or a non-member whose home
+      // slot starts a run).
+      if (((hit ^ 1U) & static_cast<unsigned>(m.probe > 1)) == 0) [[likely]] {
+        found = hit;
+        const auto a = reinterpret_cast<std::uintptr_t>(&m);
+        const auto b = reinterpret_cast<std::uintptr_t>(&empty());
+        return *reinterpret_cast<const Member*>(b ^ ((a ^ b) & (std::uintptr_t{0} - hit)));
+      }
     }
-    return find_slow(base, mask, home, user, t);
+    const Member* slow = find_slow(base, mask, home, user, t);
+    found = slow != nullptr ? 1U : 0U;
+    return slow != nullptr ? *slow : empty();
   }
 
   /// The deny set of `m`, a member of the table `word` (or a zero Member).
