@@ -355,7 +355,7 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
     }
     user_grant.push_back(it->second);
   }
-  snap->users = UserTable(tenant, snap.get(), m.users, user_grant, grants);
+  snap->users = UserTable(tenant, snap.get(), m.users, user_grant, grants, g.catalogue.size());
   snap->grant_roles.shrink_to_fit();
   return snap;
 }
@@ -550,8 +550,7 @@ struct Engine::Impl {
     const std::uintptr_t w =
         directory.load(std::memory_order_acquire)->find_word(tenant, tenant_hash);
     if (w == 0) return Decision::deny(DenyReason::not_a_member);
-    unsigned found = 0;
-    const UserTable::Member& member = UserTable::lookup(w, user, user_hash, found);
+    const UserTable::Bits bits = UserTable::lookup(w, user, user_hash, static_cast<unsigned>(id));
     // Branch-free from here (without scopes and conditions): the answer depends on the member
     // slot's cache miss and is unpredictable (allowed or not), so a branch on it would cost a
     // pipeline flush on top of the miss, and throw away the next check's work the CPU has
@@ -560,8 +559,8 @@ struct Engine::Impl {
                   static_cast<unsigned>(DenyReason::not_granted) == 3 &&
                   static_cast<unsigned>(DenyReason::explicit_deny) == 4 &&
                   static_cast<unsigned>(DenyReason::outside_scope) == 5);
-    unsigned allowed = member.allow.contains(id) ? 1U : 0U;
-    unsigned denied = UserTable::deny(w, member).contains(id) ? 1U : 0U;
+    unsigned allowed = bits.allowed, denied = bits.denied;
+    const unsigned found = bits.found;
     // Opaque to the optimizer, which would otherwise turn the selects below back into branches.
     asm("" : "+r"(allowed), "+r"(denied));
     unsigned reason = (3U + denied) & (allowed - 1U);  // none when allowed
@@ -571,8 +570,9 @@ struct Engine::Impl {
       reason += (static_cast<unsigned>(DenyReason::outside_scope) & -(outside & allowed));
     }
     if (conditions && reason == 0) {
-      return policy->refine(
-          CheckRequest{tenant, user, id, g.catalogue.name(id), member.allow, attributes});
+      const UserTable& users = snapshot_of(w)->users;
+      return policy->refine(CheckRequest{tenant, user, id, g.catalogue.name(id),
+                                         users.grant_bits(users.find(user)).allow, attributes});
     }
     static constexpr Decision kByReason[] = {Decision::allow(),
                                              Decision::deny(DenyReason::unknown_permission),
@@ -586,8 +586,8 @@ struct Engine::Impl {
   PermissionSet user_permissions(std::string_view tenant, std::string_view user) const {
     const TenantSnapshot* snap = snapshot(tenant);
     if (snap == nullptr) return {};
-    const UserTable::Member* m = snap->users.find(user);
-    return m == nullptr ? PermissionSet{} : m->allow;
+    const std::uint32_t slot = snap->users.find(user);
+    return slot == UserTable::npos ? PermissionSet{} : snap->users.grant_bits(slot).allow;
   }
 
   Result<Holder> holder(std::string_view tenant, std::span<const std::string> roles) const {
@@ -781,11 +781,14 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
   });
   if (!failed) return failed.error();
 
-  impl_->globals.store(next.value().release(), std::memory_order_seq_cst);
+  // Tenants first, then the catalogue: a check that sees the new catalogue sees the tables
+  // built for it, and one that sees the old catalogue asks only ids both have (a table's
+  // permission rows cover the catalogue it was built with, no more).
   std::vector<const TenantSnapshot*> retired;
   for (auto& [state, snap] : rebuilt)
     retired.push_back(
         snapshot_of(state->word.exchange(snap.release()->users.word(), std::memory_order_seq_cst)));
+  impl_->globals.store(next.value().release(), std::memory_order_seq_cst);
   impl_->domain.synchronize();
   for (const TenantSnapshot* s : retired) delete s;
   delete old;
@@ -918,9 +921,9 @@ std::optional<std::vector<std::string>> Engine::user_roles(std::string_view tena
   const Globals& g = *impl_->globals.load();
   const TenantSnapshot* snap = impl_->snapshot(tenant);
   if (snap == nullptr) return std::nullopt;
-  const UserTable::Member* m = snap->users.find(user);
-  if (m == nullptr) return std::nullopt;
-  const GrantRoles& range = snap->grant_ranges[m->grant];
+  const std::uint32_t slot = snap->users.find(user);
+  if (slot == UserTable::npos) return std::nullopt;
+  const GrantRoles& range = snap->grant_ranges[snap->users.grant(slot)];
   const std::vector<std::string_view> custom = snap->role_list();
   std::vector<std::string> out;
   for (auto i = range.begin; i < range.end; ++i)
