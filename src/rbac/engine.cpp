@@ -92,7 +92,7 @@ struct TenantSnapshot {
 // computes the address of the user's slot without another load; a tenant id of up to 15 bytes
 // sits in the slot too, so the check compares it without touching the tenant's block header
 // (one cache line fewer per check). Longer ids are compared in the header, fetched at the same
-// time as the member slot. The snapshot is reached through the header on the cold paths.
+// time as the key slot. The snapshot is reached through the header on the cold paths.
 const TenantSnapshot* snapshot_of(std::uintptr_t word) noexcept {
   return static_cast<const TenantSnapshot*>(UserTable::owner(word));
 }
@@ -542,6 +542,8 @@ struct Engine::Impl {
                                          std::string_view user, PermissionId id,
                                          const PermissionSet* scopes,
                                          std::span<const Attribute> attributes) const noexcept {
+    // Also keeps the bit-matrix read in range: every published table was built for this
+    // catalogue or a later one (register_permission publishes the catalogue last).
     if (static_cast<std::size_t>(id) >= g.catalogue.size())
       return Decision::deny(DenyReason::unknown_permission);
     // Both hashes before any load, so the directory and user slot misses start early.
@@ -551,7 +553,7 @@ struct Engine::Impl {
         directory.load(std::memory_order_acquire)->find_word(tenant, tenant_hash);
     if (w == 0) return Decision::deny(DenyReason::not_a_member);
     const UserTable::Bits bits = UserTable::lookup(w, user, user_hash, static_cast<unsigned>(id));
-    // Branch-free from here (without scopes and conditions): the answer depends on the member
+    // Branch-free from here (without scopes and conditions): the answer depends on the key
     // slot's cache miss and is unpredictable (allowed or not), so a branch on it would cost a
     // pipeline flush on top of the miss, and throw away the next check's work the CPU has
     // already started. DenyReason's order: not_a_member 2, not_granted 3, explicit_deny 4.

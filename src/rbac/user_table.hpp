@@ -232,15 +232,6 @@ class UserTable {
     return *std::launder(reinterpret_cast<const GrantBits*>(block_ + header(word_).sets_at +
                                                             grant(slot) * sizeof(GrantBits)));
   }
-  /// grant_bits() from a word (the conditions path of a check).
-  static const GrantBits& grant_bits(std::uintptr_t word, std::uint32_t slot) noexcept {
-    const char* block = base_of(word) - kHeader;
-    const Header& h = header(word);
-    std::uint32_t g;
-    std::memcpy(&g, block + h.grant_of_at + slot * sizeof(std::uint32_t), sizeof g);
-    return *std::launder(
-        reinterpret_cast<const GrantBits*>(block + h.sets_at + g * sizeof(GrantBits)));
-  }
   std::size_t size() const noexcept { return block_ == nullptr ? 0 : header(word_).count; }
   /// Heap bytes held.
   std::size_t bytes() const noexcept { return bytes_; }
