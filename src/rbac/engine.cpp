@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include <tenantkit/tenant/context.hpp>
 
 #include "rbac/hash.hpp"
+#include "rbac/perfect_index.hpp"
 #include "rbac/read_domain.hpp"
 #include "rbac/string_index.hpp"
 #include "rbac/user_table.hpp"
@@ -28,7 +30,7 @@ using detail::UserTable;
 // grows; role ids below builtins.size() are built-in roles in every tenant snapshot.
 struct Globals {
   Catalogue catalogue;
-  StringIndex permissions;  // ordinal == PermissionId
+  detail::PerfectIndex permissions;  // ordinal == PermissionId
   std::vector<BuiltinRole> builtins;
   StringIndex builtin_names;  // names and aliases -> builtins index
   std::uint32_t owner = 0;
@@ -87,60 +89,119 @@ struct TenantSnapshot {
 // replaced, so readers probe without locks; publishing a tenant swaps its slot's word. Growing
 // or removing a tenant builds a new table (the writer holds the mutex).
 // The slot holds the tenant's UserTable word (block address and slot count), so a check
-// computes the addresses of the tenant name (for the compare) and of the user's slot without
-// another load, and the CPU fetches both at once; the snapshot is reached through the block's
-// header on the cold paths.
+// computes the address of the user's slot without another load; a tenant id of up to 15 bytes
+// sits in the slot too, so the check compares it without touching the tenant's block header
+// (one cache line fewer per check). Longer ids are compared in the header, fetched at the same
+// time as the key slot. The snapshot is reached through the header on the cold paths.
 const TenantSnapshot* snapshot_of(std::uintptr_t word) noexcept {
   return static_cast<const TenantSnapshot*>(UserTable::owner(word));
 }
-struct DirSlot {
+struct alignas(32) DirSlot {
+  static constexpr std::size_t kInlineName = 15;
+  static constexpr unsigned char kLongName = 0xFF;
+
   std::atomic<std::uint64_t> hash{0};
   std::atomic<std::uintptr_t> word{0};
+  // The tenant id, zero-padded, when it fits; its length (or kLongName) in the last byte.
+  // Written before `hash` is published (release), never changed while the slot is in use.
+  char name[kInlineName + 1] = {};
 
   const TenantSnapshot* snapshot() const noexcept {
-    return snapshot_of(word.load(std::memory_order_seq_cst));
+    return snapshot_of(word.load(std::memory_order_acquire));
+  }
+  [[gnu::always_inline]] bool names(std::uintptr_t w, std::string_view tenant) const noexcept {
+    const auto length = static_cast<unsigned char>(name[kInlineName]);
+    if (length == kLongName) [[unlikely]]
+      return UserTable::is_for(w, tenant);
+    return length == tenant.size() && detail::short_equal(name, tenant.data(), tenant.size());
   }
 };
+static_assert(sizeof(DirSlot) == 32);
+
 struct Directory {
+  // Two slots per cache line; a tenant's home is the first slot of a line and the check reads
+  // both slots of that line at once, so a tenant displaced by one collision costs neither a
+  // second load nor a mispredicted probe loop (most lookups never leave the home line).
+  struct alignas(64) Line {
+    DirSlot slot[2];
+  };
+
   explicit Directory(std::size_t capacity)
-      : mask(capacity - 1), slots(std::make_unique<DirSlot[]>(capacity)) {}
-  std::size_t mask;
+      : mask(capacity - 1), lines(std::make_unique<Line[]>(capacity / 2)) {}
+  std::size_t mask;                   // capacity - 1; capacity is a power of two >= 2
   std::atomic<std::size_t> count{0};  // read by tenant_count() while a writer inserts
-  std::unique_ptr<DirSlot[]> slots;
+  std::unique_ptr<Line[]> lines;
+
+  DirSlot& at(std::size_t i) const noexcept { return lines[i >> 1].slot[i & 1]; }
+  std::size_t home(std::uint64_t h) const noexcept { return h & mask & ~std::size_t{1}; }
 
   DirSlot* find(std::string_view name, std::uint64_t h) const noexcept {
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
+    for (std::size_t i = home(h);; i = (i + 1) & mask) {
+      DirSlot& s = at(i);
+      const std::uint64_t sh = s.hash.load(std::memory_order_acquire);
       if (sh == 0) return nullptr;
-      if (sh == h && UserTable::is_for(slots[i].word.load(std::memory_order_seq_cst), name))
-        return &slots[i];
+      if (sh == h && s.names(s.word.load(std::memory_order_acquire), name)) return &s;
     }
   }
   // The word of `name`'s table, 0 when absent: the check path.
-  std::uintptr_t find_word(std::string_view name, std::uint64_t h) const noexcept {
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      const std::uint64_t sh = slots[i].hash.load(std::memory_order_acquire);
-      if (sh == 0) return 0;
-      if (sh == h) {
-        const std::uintptr_t w = slots[i].word.load(std::memory_order_seq_cst);
-        if (UserTable::is_for(w, name)) [[likely]]
-          return w;
-      }
+  [[gnu::always_inline]] std::uintptr_t find_word(std::string_view name,
+                                                  std::uint64_t h) const noexcept {
+    const Line& line = lines[home(h) >> 1];
+    const std::uint64_t h0 = line.slot[0].hash.load(std::memory_order_acquire);
+    const std::uint64_t h1 = line.slot[1].hash.load(std::memory_order_acquire);
+    const DirSlot& s = line.slot[h0 == h ? 0 : 1];
+    if ((h0 == h) | (h1 == h)) [[likely]] {
+      const std::uintptr_t w = s.word.load(std::memory_order_acquire);
+      if (s.names(w, name)) [[likely]]
+        return w;
     }
+    const DirSlot* found = find(name, h);
+    return found == nullptr ? 0 : found->word.load(std::memory_order_acquire);
   }
-  DirSlot* insert(std::uint64_t h, std::uintptr_t word) noexcept {
-    std::size_t i = h & mask;
-    while (slots[i].hash.load(std::memory_order_relaxed) != 0) i = (i + 1) & mask;
-    slots[i].word.store(word, std::memory_order_seq_cst);
-    slots[i].hash.store(h, std::memory_order_release);
+  DirSlot* insert(std::uint64_t h, std::uintptr_t word, std::string_view name) noexcept {
+    std::size_t i = home(h);
+    while (at(i).hash.load(std::memory_order_relaxed) != 0) i = (i + 1) & mask;
+    DirSlot& s = at(i);
+    if (name.size() <= DirSlot::kInlineName) {
+      if (!name.empty()) std::memcpy(s.name, name.data(), name.size());
+      s.name[DirSlot::kInlineName] = static_cast<char>(name.size());
+    } else {
+      s.name[DirSlot::kInlineName] = static_cast<char>(DirSlot::kLongName);
+    }
+    s.word.store(word, std::memory_order_relaxed);
+    s.hash.store(h, std::memory_order_release);
     count.fetch_add(1, std::memory_order_relaxed);
-    return &slots[i];
+    return &s;
+  }
+  // Re-inserts `from` (a slot of another table) when the table is rebuilt.
+  void insert(const DirSlot& from) noexcept {
+    const std::uintptr_t w = from.word.load(std::memory_order_relaxed);
+    insert(from.hash.load(std::memory_order_relaxed), w, snapshot_of(w)->tenant);
   }
   template <class F>
   void for_each(F&& f) const {
     for (std::size_t i = 0; i <= mask; ++i)
-      if (slots[i].hash.load(std::memory_order_relaxed) != 0) f(&slots[i]);
+      if (at(i).hash.load(std::memory_order_relaxed) != 0) f(&at(i));
   }
+};
+
+// std::atomic<T*> whose loads are always inlined: GCC 12 emits a call for
+// std::atomic<T*>::load in this translation unit (it is not always_inline in libstdc++ 12),
+// which on the check path costs more than the load itself and spills registers around it.
+template <class T>
+class AtomicPtr {
+ public:
+  [[gnu::always_inline]] T* load(
+      std::memory_order order = std::memory_order_seq_cst) const noexcept {
+    return order == std::memory_order_seq_cst ? __atomic_load_n(&p_, __ATOMIC_SEQ_CST)
+                                              : __atomic_load_n(&p_, __ATOMIC_ACQUIRE);
+  }
+  void store(T* p, std::memory_order = std::memory_order_seq_cst) noexcept {
+    __atomic_store_n(&p_, p, __ATOMIC_SEQ_CST);
+  }
+
+ private:
+  T* p_ = nullptr;
 };
 
 // --- Writer-side model of one tenant -----------------------------------------------------
@@ -294,7 +355,7 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
     }
     user_grant.push_back(it->second);
   }
-  snap->users = UserTable(tenant, snap.get(), m.users, user_grant, grants);
+  snap->users = UserTable(tenant, snap.get(), m.users, user_grant, grants, g.catalogue.size());
   snap->grant_roles.shrink_to_fit();
   return snap;
 }
@@ -389,7 +450,7 @@ Result<std::unique_ptr<Globals>> make_globals(const RolePolicy& policy, Catalogu
     names.push_back(g->catalogue.name(static_cast<PermissionId>(i)));
   std::vector<std::uint32_t> values(names.size());
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::uint32_t>(i);
-  g->permissions = StringIndex(names, values);
+  g->permissions = detail::PerfectIndex(names, values);
   g->builtins = policy.builtin_roles(g->catalogue);
   names.clear();
   values.clear();
@@ -457,8 +518,8 @@ struct Engine::Impl {
   std::shared_ptr<const RolePolicy> policy;
   bool conditions = false;
   detail::ReadDomain domain;
-  std::atomic<const Globals*> globals{nullptr};
-  std::atomic<Directory*> directory{nullptr};
+  AtomicPtr<const Globals> globals;
+  AtomicPtr<Directory> directory;
   std::mutex write_mutex;  // writers only; readers never take it
 
   ~Impl() {
@@ -476,47 +537,59 @@ struct Engine::Impl {
   }
 
   // The hot path, under a ReadDomain::Guard.
-  Decision decide(const Globals& g, std::string_view tenant, std::string_view user, PermissionId id,
-                  const PermissionSet* scopes,
-                  std::span<const Attribute> attributes) const noexcept {
+  // Inlined into each check: a call with a dozen arguments costs as much as the lookups.
+  [[gnu::always_inline]] Decision decide(const Globals& g, std::string_view tenant,
+                                         std::string_view user, PermissionId id,
+                                         const PermissionSet* scopes,
+                                         std::span<const Attribute> attributes) const noexcept {
+    // Also keeps the bit-matrix read in range: every published table was built for this
+    // catalogue or a later one (register_permission publishes the catalogue last).
     if (static_cast<std::size_t>(id) >= g.catalogue.size())
       return Decision::deny(DenyReason::unknown_permission);
     // Both hashes before any load, so the directory and user slot misses start early.
     const std::uint64_t tenant_hash = detail::hash_bytes(tenant);
     const std::uint64_t user_hash = detail::hash_bytes(user);
     const std::uintptr_t w =
-        directory.load(std::memory_order_seq_cst)->find_word(tenant, tenant_hash);
+        directory.load(std::memory_order_acquire)->find_word(tenant, tenant_hash);
     if (w == 0) return Decision::deny(DenyReason::not_a_member);
-    const UserTable::Member* found = UserTable::find(w, user, user_hash);
-    // Branch-free from here (without scopes and conditions): the answer depends on the member
+    const UserTable::Bits bits = UserTable::lookup(w, user, user_hash, static_cast<unsigned>(id));
+    // Branch-free from here (without scopes and conditions): the answer depends on the key
     // slot's cache miss and is unpredictable (allowed or not), so a branch on it would cost a
-    // pipeline flush on top of the miss. DenyReason's order: not_a_member 2, not_granted 3,
-    // explicit_deny 4.
+    // pipeline flush on top of the miss, and throw away the next check's work the CPU has
+    // already started. DenyReason's order: not_a_member 2, not_granted 3, explicit_deny 4.
     static_assert(static_cast<unsigned>(DenyReason::not_a_member) == 2 &&
                   static_cast<unsigned>(DenyReason::not_granted) == 3 &&
-                  static_cast<unsigned>(DenyReason::explicit_deny) == 4);
-    static constexpr UserTable::Member kNoMember{};
-    const UserTable::Member& member = found != nullptr ? *found : kNoMember;
-    const unsigned allowed = member.allow.contains(id) ? 1U : 0U;
-    const unsigned denied = UserTable::deny(w, member).contains(id) ? 1U : 0U;
-    unsigned reason = (3U + denied) & (allowed - 1U);   // none when allowed
-    reason -= static_cast<unsigned>(found == nullptr);  // unknown user: 3 - 1
+                  static_cast<unsigned>(DenyReason::explicit_deny) == 4 &&
+                  static_cast<unsigned>(DenyReason::outside_scope) == 5);
+    unsigned allowed = bits.allowed, denied = bits.denied;
+    const unsigned found = bits.found;
+    // Opaque to the optimizer, which would otherwise turn the selects below back into branches.
+    asm("" : "+r"(allowed), "+r"(denied));
+    unsigned reason = (3U + denied) & (allowed - 1U);  // none when allowed
+    reason -= found ^ 1U;                              // unknown user: 3 - 1
     if (scopes != nullptr) {
       const unsigned outside = scopes->contains(id) ? 0U : 1U;
       reason += (static_cast<unsigned>(DenyReason::outside_scope) & -(outside & allowed));
     }
     if (conditions && reason == 0) {
-      return policy->refine(
-          CheckRequest{tenant, user, id, g.catalogue.name(id), member.allow, attributes});
+      const UserTable& users = snapshot_of(w)->users;
+      return policy->refine(CheckRequest{tenant, user, id, g.catalogue.name(id),
+                                         users.grant_bits(users.find(user)).allow, attributes});
     }
-    return reason == 0 ? Decision::allow() : Decision::deny(static_cast<DenyReason>(reason));
+    static constexpr Decision kByReason[] = {Decision::allow(),
+                                             Decision::deny(DenyReason::unknown_permission),
+                                             Decision::deny(DenyReason::not_a_member),
+                                             Decision::deny(DenyReason::not_granted),
+                                             Decision::deny(DenyReason::explicit_deny),
+                                             Decision::deny(DenyReason::outside_scope)};
+    return kByReason[reason];
   }
 
   PermissionSet user_permissions(std::string_view tenant, std::string_view user) const {
     const TenantSnapshot* snap = snapshot(tenant);
     if (snap == nullptr) return {};
-    const UserTable::Member* m = snap->users.find(user);
-    return m == nullptr ? PermissionSet{} : m->allow;
+    const std::uint32_t slot = snap->users.find(user);
+    return slot == UserTable::npos ? PermissionSet{} : snap->users.grant_bits(slot).allow;
   }
 
   Result<Holder> holder(std::string_view tenant, std::span<const std::string> roles) const {
@@ -548,7 +621,7 @@ struct Engine::Impl {
     Directory* d = directory.load();
     if ((d->count.load() + 1) * 2 <= d->mask + 1) return;
     auto bigger = std::make_unique<Directory>((d->mask + 1) * 2);
-    d->for_each([&](DirSlot* s) { bigger->insert(s->hash.load(), s->word.load()); });
+    d->for_each([&](DirSlot* s) { bigger->insert(*s); });
     directory.store(bigger.release(), std::memory_order_seq_cst);
     domain.synchronize();
     delete d;
@@ -558,7 +631,7 @@ struct Engine::Impl {
     Directory* d = directory.load();
     auto rebuilt = std::make_unique<Directory>(d->mask + 1);
     d->for_each([&](DirSlot* s) {
-      if (s != victim) rebuilt->insert(s->hash.load(), s->word.load());
+      if (s != victim) rebuilt->insert(*s);
     });
     const TenantSnapshot* gone = victim->snapshot();
     directory.store(rebuilt.release(), std::memory_order_seq_cst);
@@ -654,7 +727,7 @@ struct Engine::Impl {
     }
     if (state == nullptr) {
       reserve_one();
-      directory.load()->insert(detail::hash_bytes(tenant), next.release()->users.word());
+      directory.load()->insert(detail::hash_bytes(tenant), next.release()->users.word(), tenant);
       return;
     }
     const std::uintptr_t old_word =
@@ -710,11 +783,14 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
   });
   if (!failed) return failed.error();
 
-  impl_->globals.store(next.value().release(), std::memory_order_seq_cst);
+  // Tenants first, then the catalogue: a check that sees the new catalogue sees the tables
+  // built for it, and one that sees the old catalogue asks only ids both have (a table's
+  // permission rows cover the catalogue it was built with, no more).
   std::vector<const TenantSnapshot*> retired;
   for (auto& [state, snap] : rebuilt)
     retired.push_back(
         snapshot_of(state->word.exchange(snap.release()->users.word(), std::memory_order_seq_cst)));
+  impl_->globals.store(next.value().release(), std::memory_order_seq_cst);
   impl_->domain.synchronize();
   for (const TenantSnapshot* s : retired) delete s;
   delete old;
@@ -723,7 +799,7 @@ Result<PermissionId> Engine::register_permission(std::string_view name) {
 
 std::optional<PermissionId> Engine::find_permission(std::string_view name) const noexcept {
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals* g = impl_->globals.load(std::memory_order_seq_cst);
+  const Globals* g = impl_->globals.load(std::memory_order_acquire);
   const auto i = g->permissions.find(name);
   if (i == StringIndex::npos) return std::nullopt;
   return static_cast<PermissionId>(i);
@@ -789,7 +865,7 @@ void Engine::remove_tenant(std::string_view tenant) {
 Decision Engine::check(std::string_view tenant, std::string_view user, std::string_view permission,
                        std::span<const Attribute> attributes) const noexcept {
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const Globals& g = *impl_->globals.load(std::memory_order_acquire);
   const auto id = g.permissions.find(permission);
   if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
   return impl_->decide(g, tenant, user, static_cast<PermissionId>(id), nullptr, attributes);
@@ -798,7 +874,7 @@ Decision Engine::check(std::string_view tenant, std::string_view user, std::stri
 Decision Engine::check(std::string_view tenant, std::string_view user, PermissionId permission,
                        std::span<const Attribute> attributes) const noexcept {
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const Globals& g = *impl_->globals.load(std::memory_order_acquire);
   return impl_->decide(g, tenant, user, permission, nullptr, attributes);
 }
 
@@ -806,7 +882,7 @@ Decision Engine::check_scoped(std::string_view tenant, std::string_view user,
                               std::string_view permission, const PermissionSet& scopes,
                               std::span<const Attribute> attributes) const noexcept {
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const Globals& g = *impl_->globals.load(std::memory_order_acquire);
   const auto id = g.permissions.find(permission);
   if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
   return impl_->decide(g, tenant, user, static_cast<PermissionId>(id), &scopes, attributes);
@@ -819,7 +895,7 @@ Decision Engine::check(const TenantContext& ctx, std::string_view permission,
     return check(ctx.tenant.str(), p.user.str(), permission, attributes);
   if (p.kind != PrincipalKind::api_key) return Decision::deny(DenyReason::not_a_member);
   detail::ReadDomain::Guard guard(impl_->domain);
-  const Globals& g = *impl_->globals.load(std::memory_order_seq_cst);
+  const Globals& g = *impl_->globals.load(std::memory_order_acquire);
   const auto id = g.permissions.find(permission);
   if (id == StringIndex::npos) return Decision::deny(DenyReason::unknown_permission);
   PermissionSet scopes;
@@ -847,9 +923,9 @@ std::optional<std::vector<std::string>> Engine::user_roles(std::string_view tena
   const Globals& g = *impl_->globals.load();
   const TenantSnapshot* snap = impl_->snapshot(tenant);
   if (snap == nullptr) return std::nullopt;
-  const UserTable::Member* m = snap->users.find(user);
-  if (m == nullptr) return std::nullopt;
-  const GrantRoles& range = snap->grant_ranges[m->grant];
+  const std::uint32_t slot = snap->users.find(user);
+  if (slot == UserTable::npos) return std::nullopt;
+  const GrantRoles& range = snap->grant_ranges[snap->users.grant(slot)];
   const std::vector<std::string_view> custom = snap->role_list();
   std::vector<std::string> out;
   for (auto i = range.begin; i < range.end; ++i)

@@ -1,74 +1,79 @@
 // SPDX-License-Identifier: Apache-2.0
-// ReadDomain: reclamation for the engine's immutable snapshots, in the style of SRCU.
+// ReadDomain: reclamation for the engine's immutable snapshots, in the style of userspace RCU
+// (liburcu's membarrier flavour).
 //
-// Readers bump a counter of the current epoch parity in a per-thread stripe (one cache line per
-// stripe, so two reader threads rarely share a line) and re-check the parity, which closes the
-// window where a writer flips between the reader's two loads. A writer publishes new pointers,
-// flips the parity and waits until the old parity's counters drain: after that no reader can
-// still hold a pointer it unpublished. Readers never wait; writers (serialized by the engine's
-// mutex) wait at most for checks already in flight.
+// Every thread that reads owns one ReaderRecord (thread-local storage, linked into one
+// process-wide registry at its first read). A reader announces itself with a plain store of the
+// current global epoch into its own record and clears it with a plain release store when done:
+// no locked instruction, no shared cache line written, so consecutive checks overlap their cache
+// misses. The store-to-load ordering a reader would need (announce before loading a pointer) is
+// supplied by the writer instead: after unpublishing a pointer it bumps the epoch and calls
+// membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a full barrier on every CPU running a
+// thread of this process, then waits for every record that announced an older epoch. A reader
+// whose announcement the writer did not see is ordered after that barrier, so it can only load
+// the new pointers. Readers that start after the bump announce the new epoch and are not waited
+// for, so a writer never starves. Where membarrier is unavailable (old kernel, seccomp), readers
+// add a seq_cst fence after the announcement (one locked instruction instead of the two of a
+// striped counter) and writers a seq_cst fence before scanning.
 //
-// Why not std::atomic<std::shared_ptr>: libstdc++ 12 guards every load with a spin lock in the
-// control block and then bumps a shared reference count, so two threads checking the same tenant
-// bounce one cache line on every check; here a reader only touches its own stripe.
+// Readers never wait; writers (serialized by the engine's mutex) wait at most for reads already
+// in flight, of any engine (the registry is process-wide, like liburcu's default domain).
 #pragma once
 
-#include <array>
 #include <atomic>
-#include <cstddef>
 #include <cstdint>
-#include <thread>
 
 namespace tenantkit::rbac::detail {
 
-class ReadDomain {
-  static constexpr std::size_t kStripes = 32;
-  struct alignas(64) Stripe {
-    std::array<std::atomic<std::int64_t>, 2> count{};
-  };
+struct ReaderRecord {
+  std::atomic<std::uint64_t> epoch{0};  // 0: not reading; else the epoch it started in
+  std::uint32_t depth = 0;              // nesting; the owner thread only
+  bool registered = false;              // the owner thread only
+  ReaderRecord* next = nullptr;         // registry list (see read_domain.cpp)
+};
 
+struct ReadGlobals {
+  alignas(64) std::atomic<std::uint64_t> epoch{1};
+  // Set once, before any record is registered or any writer scans.
+  std::atomic<bool> fence_in_readers{true};
+};
+
+extern ReadGlobals g_read;
+// initial-exec: a check reads it at a fixed offset from the thread pointer, never through
+// __tls_get_addr (the library is position-independent).
+extern thread_local constinit ReaderRecord t_reader [[gnu::tls_model("initial-exec")]];
+
+/// Links the calling thread's record into the registry (first read of a thread).
+void register_reader() noexcept;
+
+class ReadDomain {
  public:
   /// Marks the calling thread as reading for its lifetime. Nests; never blocks.
   class Guard {
    public:
-    explicit Guard(const ReadDomain& domain) noexcept : stripe_(&domain.stripes_[stripe_index()]) {
-      for (;;) {
-        parity_ = domain.epoch_.load(std::memory_order_seq_cst) & 1U;
-        stripe_->count[parity_].fetch_add(1, std::memory_order_seq_cst);
-        if ((domain.epoch_.load(std::memory_order_seq_cst) & 1U) == parity_) break;
-        stripe_->count[parity_].fetch_sub(1, std::memory_order_seq_cst);
-      }
+    explicit Guard(const ReadDomain&) noexcept {
+      ReaderRecord& r = t_reader;
+      if (r.depth++ != 0) return;
+      if (!r.registered) [[unlikely]]
+        register_reader();
+      r.epoch.store(g_read.epoch.load(std::memory_order_acquire), std::memory_order_relaxed);
+      if (g_read.fence_in_readers.load(std::memory_order_relaxed)) [[unlikely]]
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+      // The writer's membarrier orders the announcement before the loads below; the compiler
+      // must not move them above it either.
+      std::atomic_signal_fence(std::memory_order_seq_cst);
     }
-    ~Guard() { stripe_->count[parity_].fetch_sub(1, std::memory_order_release); }
+    ~Guard() {
+      ReaderRecord& r = t_reader;
+      if (--r.depth == 0) r.epoch.store(0, std::memory_order_release);
+    }
     Guard(const Guard&) = delete;
     Guard& operator=(const Guard&) = delete;
-
-   private:
-    Stripe* stripe_;
-    unsigned parity_ = 0;
   };
 
-  /// Waits until every Guard that existed when it was called has ended. Writers only, one at a
-  /// time (the caller holds the engine's write mutex). Call it after unpublishing a pointer and
-  /// before freeing what it pointed to.
-  void synchronize() const noexcept {
-    const unsigned old = epoch_.fetch_add(1, std::memory_order_seq_cst) & 1U;
-    for (const Stripe& s : stripes_) {
-      for (unsigned spins = 0; s.count[old].load(std::memory_order_seq_cst) != 0; ++spins) {
-        if (spins > 64) std::this_thread::yield();
-      }
-    }
-  }
-
- private:
-  static std::size_t stripe_index() noexcept {
-    static std::atomic<std::size_t> next{0};
-    thread_local const std::size_t index = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
-    return index;
-  }
-
-  mutable std::atomic<unsigned> epoch_{0};
-  mutable std::array<Stripe, kStripes> stripes_{};
+  /// Waits until every Guard that existed when it was called has ended. Writers only. Call it
+  /// after unpublishing a pointer and before freeing what it pointed to.
+  void synchronize() const noexcept;
 };
 
 }  // namespace tenantkit::rbac::detail

@@ -2,6 +2,7 @@
 // The check path's data layout at its edges: ids stored inline and spilled (long ids), tenants
 // big enough that members share home slots, look-alike ids, and reader threads that come and go
 // while writers wait for them.
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -63,6 +64,63 @@ TEST(EngineLayout, LongAndShortIdsAreFoundAndKeptApart) {
   EXPECT_EQ(engine.check(uuid_tenant, "u", "data:read").reason(), DenyReason::not_a_member);
 }
 
+// Member keys of up to 16 bytes are compared as two zero-padded words: a request id must not
+// match through the padding (trailing or leading NUL bytes, a prefix, an extension), whatever
+// its length, and every length of stored id is found (tenants of 1 to 40 members, so some slot
+// functions are perfect and some are not).
+TEST(EngineLayout, IdsOfEveryLengthMatchExactly) {
+  Engine engine;
+  for (int members = 1; members <= 40; members += 3) {
+    const std::string tenant = "t" + std::to_string(members);
+    TenantEdit edit;
+    std::vector<std::string> ids;
+    for (int i = 0; i < members; ++i) {
+      const std::size_t length = 1 + static_cast<std::size_t>(i * 7 % 24);  // 1..24 bytes
+      std::string id = std::to_string(i) + "-";
+      while (id.size() < length) id += static_cast<char>('a' + id.size() % 26);
+      id.resize(std::max(length, id.size()));
+      ids.push_back(id);
+      edit.set_user_roles(id, {i % 2 == 0 ? "member" : "billing"});
+    }
+    ASSERT_THAT(engine.apply(tenant, edit), IsOk());
+    for (int i = 0; i < members; ++i) {
+      const std::string& id = ids[static_cast<std::size_t>(i)];
+      const bool member_role = i % 2 == 0;
+      EXPECT_EQ(engine.can(tenant, id, "workspaces:write"), member_role) << tenant << " " << id;
+      EXPECT_EQ(engine.can(tenant, id, "billing:manage"), !member_role) << tenant << " " << id;
+      for (const std::string& other :
+           {id + std::string(1, '\0'), id + std::string(3, '\0'), std::string(1, '\0') + id,
+            id.substr(0, id.size() - 1), id + "x", "x" + id}) {
+        EXPECT_EQ(engine.check(tenant, other, "members:read").reason(), DenyReason::not_a_member)
+            << tenant << " " << id << " size " << other.size();
+      }
+    }
+    EXPECT_EQ(engine.check(tenant, std::string(16, '\0'), "members:read").reason(),
+              DenyReason::not_a_member);
+    EXPECT_EQ(engine.check(tenant, std::string(8, '\0'), "members:read").reason(),
+              DenyReason::not_a_member);
+  }
+}
+
+// Registering a permission rebuilds every tenant's permission rows; checks of the new permission
+// and of the old ones stay right, with denies (a tenant whose rows hold deny bits too).
+TEST(EngineLayout, PermissionRowsFollowTheCatalogue) {
+  Engine engine;
+  ASSERT_THAT(engine.create_role("t", {"all-but-usage", {"*"}, {"usage:*"}, {}}), IsOk());
+  ASSERT_THAT(engine.set_user_roles("t", "user-0001", V{"all-but-usage"}), IsOk());
+  ASSERT_THAT(engine.set_user_roles("t", "user-0002", V{"readonly"}), IsOk());
+  for (int i = 0; i < 60; ++i) {
+    auto id = engine.register_permission("app" + std::to_string(i) + ":run");
+    ASSERT_THAT(id, IsOk());
+    EXPECT_TRUE(engine.check("t", "user-0001", *id).allowed());
+    EXPECT_EQ(engine.check("t", "user-0002", *id).reason(), DenyReason::not_granted);
+  }
+  EXPECT_EQ(engine.check("t", "user-0001", "usage:read").reason(), DenyReason::explicit_deny);
+  EXPECT_TRUE(engine.can("t", "user-0001", "app0:run"));
+  EXPECT_TRUE(engine.can("t", "user-0002", "usage:read"));
+  EXPECT_EQ(engine.check("t", "user-0003", "app59:run").reason(), DenyReason::not_a_member);
+}
+
 TEST(EngineLayout, EveryMemberOfABigTenantIsFoundWithItsOwnRoles) {
   Engine engine;
   ASSERT_THAT(
@@ -91,8 +149,9 @@ TEST(EngineLayout, EveryMemberOfABigTenantIsFoundWithItsOwnRoles) {
   EXPECT_EQ(engine.check("big", "user-1200", "data:read").reason(), DenyReason::not_a_member);
 }
 
-// Reader threads start and end (each takes a read-side stripe on its first check) while a writer
-// keeps publishing and reclaiming: every read sees one whole published state, never freed memory.
+// Reader threads start and end (each registers its reader record on its first check and unregisters
+// at exit) while a writer keeps publishing and reclaiming: every read sees one whole published
+// state, never freed memory.
 TEST(EngineLayout, ShortLivedReaderThreadsWhileWritersPublish) {
   Engine engine;
   ASSERT_THAT(engine.set_user_roles("t", "m", V{"member"}), IsOk());

@@ -5,8 +5,9 @@
 //
 // Thread safety: every method is safe to call concurrently. Checks and queries never block and
 // never allocate (checks): each tenant is an immutable snapshot published atomically, and readers
-// are tracked by a striped epoch counter, so a writer waits for in-flight readers before it frees
-// an old snapshot, never the other way round. Writers are serialized among themselves; a write
+// announce themselves in a per-thread epoch record (plain stores; writers supply the ordering with
+// membarrier), so a writer waits for in-flight readers before it frees an old snapshot, never the
+// other way round. Writers are serialized among themselves; a write
 // is visible to every check that starts after it returns.
 //
 // The engine stores nothing: the server fills it from storage at start and mirrors each change.

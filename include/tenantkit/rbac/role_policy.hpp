@@ -64,7 +64,8 @@ class RolePolicy {
 
   /// Called only for checks the compiled roles allow (conditions narrow, never widen: a policy
   /// cannot grant what no role holds, so the grant rules stay sound). Returns allow() or a
-  /// deny, normally DenyReason::condition. Must not call back into a writing Engine method.
+  /// deny, normally DenyReason::condition. Must not call a writing method of any rbac::Engine
+  /// (a writer waits for the checks in flight in the process, this one included).
   virtual Decision refine(const CheckRequest& request) const = 0;
 
  protected:
