@@ -66,8 +66,14 @@ TEST(RoleSyncTest, LoadsOncePerSecondPerOrgAndReloadsAfterForget) {
   rbac::Engine engine;
   RoleSync sync(engine, store, clock);
   const OrgId org = OrgId::generate(random, clock);
-  ASSERT_TRUE(
-      store.create(org, storage::Role{.org = org, .name = "reader", .permissions = {"data:read"}}));
+  ASSERT_TRUE(store.create(org, storage::Role{.org = org,
+                                              .name = "reader",
+                                              .description = "",
+                                              .permissions = {"data:read"},
+                                              .deny = {},
+                                              .inherits = {},
+                                              .created_at = clock.now(),
+                                              .updated_at = clock.now()}));
 
   ASSERT_TRUE(sync.ensure(org));
   EXPECT_EQ(store.lists, 1);
