@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -67,13 +69,49 @@ std::vector<const storage::Role*> parents_first(const std::vector<storage::Role>
 
 }  // namespace
 
+std::uint64_t RoleSync::next_instance() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+RoleSync::Entry* RoleSync::find_loaded(const std::string& org) {
+  struct Slot {
+    const std::string* key = nullptr;  // the node's key: compared, so a slot never aliases
+    Entry* entry = nullptr;
+  };
+  struct Memo {
+    std::uint64_t instance = 0;
+    std::uint64_t erasures = 0;
+    std::array<Slot, 1024> slots{};
+  };
+  thread_local Memo memo;
+  const std::uint64_t erasures = erasures_.load(std::memory_order_relaxed);
+  if (memo.instance != instance_ || memo.erasures != erasures) {
+    memo.slots.fill(Slot{});
+    memo.instance = instance_;
+    memo.erasures = erasures;
+  }
+  // Org ids are UUIDv7: their last characters are random, a fine slot index once mixed.
+  std::uint64_t h = 0;
+  const std::size_t tail = std::min<std::size_t>(org.size(), 8);
+  std::memcpy(&h, org.data() + org.size() - tail, tail);
+  h ^= h >> 29;
+  h *= 0x9e3779b97f4a7c15ULL;
+  Slot& slot = memo.slots[(h >> 32) % memo.slots.size()];
+  if (slot.key != nullptr && *slot.key == org) return slot.entry;
+  auto it = loaded_.find(org);
+  if (it == loaded_.end()) return nullptr;
+  slot = Slot{&it->first, &it->second};
+  return &it->second;
+}
+
 Result<void> RoleSync::ensure(const OrgId& org) {
   const Timestamp now = clock_.now();
   {
     std::shared_lock lock(mutex_);
-    auto it = loaded_.find(org.str());
-    if (it != loaded_.end() && now - it->second.loaded_at < kStaleAfter) {
-      Entry& e = it->second;
+    Entry* found = find_loaded(org.str());
+    if (found != nullptr && now - found->loaded_at < kStaleAfter) {
+      Entry& e = *found;
       if (refresher_ && now - e.loaded_at >= kRefreshAfter &&
           !e.refresh_asked.exchange(true, std::memory_order_relaxed)) {
         refresher_([this, org] { (void)reload(org, clock_.now(), true); });
@@ -116,6 +154,9 @@ void RoleSync::invalidate(const OrgId& org) {
 
 void RoleSync::forget(const OrgId& org) {
   std::lock_guard lock(mutex_);
+  // Under the exclusive lock: a reader holding the shared lock sees either the old count with
+  // the node still there, or the new count (and drops its memo).
+  erasures_.fetch_add(1, std::memory_order_relaxed);
   loaded_.erase(org.str());
   engine_.remove_tenant(org.str());
 }

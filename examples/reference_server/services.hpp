@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -70,7 +71,7 @@ class RoleSync {
   using Refresher = std::function<void(std::function<void()>)>;
 
   RoleSync(rbac::Engine& engine, storage::RoleStore& store, const Clock& clock)
-      : engine_(engine), store_(store), clock_(clock) {}
+      : engine_(engine), store_(store), clock_(clock), instance_(next_instance()) {}
 
   /// Loads `org`'s custom roles into the engine unless loaded less than kStaleAfter ago.
   /// Errors: unavailable (storage).
@@ -91,6 +92,10 @@ class RoleSync {
   // Reads storage and applies the roles (loaded_at = `now`, taken before the read). With
   // `only_if_known`, an org forgotten meanwhile is not brought back.
   Result<void> reload(const OrgId& org, Timestamp now, bool only_if_known);
+  // loaded_.find(org) through a per-thread memo of node addresses (every API-key request asks,
+  // and the table walk was the costliest step of it). REQUIRES: mutex_ held (shared suffices).
+  Entry* find_loaded(const std::string& org);
+  static std::uint64_t next_instance() noexcept;
   rbac::Engine& engine_;
   storage::RoleStore& store_;
   const Clock& clock_;
@@ -98,6 +103,10 @@ class RoleSync {
   std::shared_mutex mutex_;
   std::unordered_map<std::string, Entry> loaded_;
   Refresher refresher_;
+  // Memo validity: the memo of another RoleSync, or one filled before an erase, is dropped.
+  // Nodes of loaded_ keep their address until erased (forget() bumps erasures_).
+  const std::uint64_t instance_;
+  std::atomic<std::uint64_t> erasures_{0};
 };
 
 /// The password hasher behind a concurrency limit: Argon2id costs tens of milliseconds of CPU

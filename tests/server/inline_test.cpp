@@ -17,6 +17,7 @@
 
 #include <tenantkit/core/clock.hpp>
 #include <tenantkit/core/random.hpp>
+#include <tenantkit/core/time.hpp>
 
 #include "client.hpp"
 #include "http/inline_attempt.hpp"
@@ -122,6 +123,31 @@ TEST(InlineRouteTest, CacheMissIsResumedOnThePoolAndAHitIsAnsweredInline) {
   auto [ec, res] = roundtrip(srv.port(), std::move(anonymous));
   ASSERT_FALSE(ec);
   EXPECT_EQ(res.result_int(), 401u);
+}
+
+TEST(InlineRouteTest, DataTimestampIsTheCanonicalRfc3339OfTheAnswerTime) {
+  // The handler formats "at" from a per-second cached prefix: it must be the exact bytes of
+  // format_rfc3339(now), whole seconds ("...:SSZ") and fractions ("...:SS.uuuuuuZ") alike.
+  TestServer srv;
+  const SeededKey key = seed_key(srv.services(), 9);
+  for (int i = 0; i < 20; ++i) {
+    const Timestamp before = std::chrono::floor<std::chrono::microseconds>(system_clock().now());
+    const HttpResponse res = get_data(srv.port(), key.secret);
+    const Timestamp after = system_clock().now();
+    ASSERT_EQ(res.result_int(), 200u) << res.body();
+    const std::string& body = res.body();
+    const auto at = body.find("\"at\":\"");
+    ASSERT_NE(at, std::string::npos) << body;
+    const auto end = body.find('"', at + 6);
+    ASSERT_NE(end, std::string::npos) << body;
+    const std::string text = body.substr(at + 6, end - at - 6);
+    const auto parsed = parse_rfc3339(text);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_EQ(format_rfc3339(*parsed), text);
+    EXPECT_GE(*parsed, before);
+    EXPECT_LE(*parsed, after);
+    std::this_thread::sleep_for(std::chrono::milliseconds(i % 5 == 0 ? 300 : 1));
+  }
 }
 
 TEST(InlineRouteTest, AHotKeyIsRefreshedAheadAndNeverLeavesTheIoThread) {

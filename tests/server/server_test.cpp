@@ -468,5 +468,44 @@ TEST(ServerLimitsTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(3500));
 }
 
+TEST(ServerLimitsTest, BusyKeepAliveConnectionOutlivesTheIdleTimeoutAndIsClosedOnceIdle) {
+  // The idle timer is armed lazily (once per period, not per request): a connection that keeps
+  // sending for longer than one idle period must never be cut, and must still be closed one
+  // idle period after its last request. (2 s, not 1: a starved test thread must not look idle.)
+  Config c = test_config();
+  c.idle_timeout = std::chrono::seconds(2);
+  TestServer srv(c);
+  Client cl;
+  ASSERT_FALSE(cl.connect(srv.port()));
+  const auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(3200)) {
+    ASSERT_FALSE(cl.write(make_request(http::verb::get, "/health")));
+    auto [ec, res] = cl.read();
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(res.result_int(), 200u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  const auto closed = cl.wait_for_close(std::chrono::seconds(6));
+  EXPECT_EQ(closed, boost::asio::error::eof) << closed.message();
+  const auto idle_for = std::chrono::steady_clock::now() - t1;
+  EXPECT_GE(idle_for, std::chrono::milliseconds(1000));  // 2 s after the last request
+  EXPECT_LT(idle_for, std::chrono::milliseconds(4500));
+}
+
+TEST(ServerLimitsTest, SilentNewConnectionIsClosedAfterTheReadTimeout) {
+  Config c = test_config();
+  c.read_timeout = std::chrono::seconds(1);
+  c.idle_timeout = std::chrono::seconds(30);
+  TestServer srv(c);
+  Client cl;
+  ASSERT_FALSE(cl.connect(srv.port()));
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto closed = cl.wait_for_close(std::chrono::seconds(5));
+  EXPECT_EQ(closed, boost::asio::error::eof) << closed.message();
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(800));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(3000));
+}
+
 }  // namespace
 }  // namespace tenantkit::server::testing

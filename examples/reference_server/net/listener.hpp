@@ -4,8 +4,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -18,10 +21,21 @@ namespace tenantkit::server {
 /// by a single thread, so the connection's coroutine, timers and posted closes never race.
 struct Connection {
   enum class Phase { idle, busy };  // idle: waiting for or reading a request; busy: answering
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Connection(tcp::socket socket)
+      : stream(std::move(socket)), wait_timer(stream.get_executor()) {}
   beast::tcp_stream stream;
   Phase phase = Phase::idle;
   std::string ip;
+
+  // The timeout of the wait for a request's first bytes (http_session.cpp, watch_wait): a lazy
+  // timer, armed at most once per timeout period rather than once per request; when it fires
+  // before `wait_deadline` it re-arms for it.
+  net::steady_timer wait_timer;
+  std::chrono::steady_clock::time_point wait_deadline{};
+  std::chrono::steady_clock::time_point timer_expiry{};
+  std::uint64_t timer_generation = 0;  // a handler of an older generation was superseded
+  bool waiting = false;                // the session waits for the next request's bytes
+  bool timer_armed = false;
 };
 
 class Listener {
