@@ -347,10 +347,9 @@ struct InProcessBackend::Impl {
     max_chunk = std::clamp<std::int64_t>(o.max_chunk, 0, 65536);
     leasing = stripes > 1 && max_chunk > 0;
     dirs = std::make_unique<StripeDir[]>(stripes);
-    front_mem = aligned_bytes(std::size_t{64} << (kShardBits + kFrontBits));
-    front = front_mem.get();
+    front = aligned_bytes(std::size_t{64} << (kShardBits + kFrontBits));
     for (std::size_t i = 0; i < (std::size_t{1} << (kShardBits + kFrontBits)); ++i)
-      new (front + i * 64) Entry;
+      new (front.get() + i * 64) Entry;
   }
 
   // Read by every decision and written (almost) never, so these lines stay shared between cores:
@@ -370,7 +369,7 @@ struct InProcessBackend::Impl {
   // cell and the shard's slot at once, so a counter in front costs one cache miss instead of
   // two (slot, then entry). In a skewed stream the first counters seen are the busy ones.
   // Front entries are also in the slot table, like every entry; addresses never change.
-  std::byte* front = nullptr;
+  AlignedBytes front;
   alignas(64) std::array<std::atomic<std::uintptr_t>, kShards> tables{};
 
   std::array<Shard, kShards> shards;
@@ -386,8 +385,6 @@ struct InProcessBackend::Impl {
   using PolicyKey = std::tuple<int, std::int64_t, std::int64_t, int, int, bool, std::int64_t>;
   std::map<PolicyKey, const Compiled*> policy_index;
 
-  AlignedBytes front_mem;
-
   alignas(64) std::mutex res_mu;
   std::map<std::uint64_t, Held> held;
   std::multimap<std::int64_t, std::uint64_t> by_expiry;
@@ -400,7 +397,7 @@ struct InProcessBackend::Impl {
   Entry& front_cell(std::uint64_t h) const noexcept {
     const std::size_t i = ((h >> (64 - kShardBits)) << kFrontBits) |
                           ((h >> kFrontShift) & ((std::size_t{1} << kFrontBits) - 1));
-    return *std::launder(reinterpret_cast<Entry*>(front + i * 64));
+    return *std::launder(reinterpret_cast<Entry*>(front.get() + i * 64));
   }
 
   static bool fits_front(std::string_view tenant, std::string_view meter) noexcept {
@@ -611,16 +608,27 @@ struct InProcessBackend::Impl {
     return c.has_anchor ? c.anchor_us : e.first_use_us;
   }
 
-  static std::uint32_t window_epoch(Entry& e, const Compiled& c, std::int64_t now_us,
-                                    std::int64_t& end_us) noexcept {
+  // The cached case: true, with the epoch and the window's end, when the window cached in the
+  // entry holds `now_us`.
+  [[gnu::always_inline]] static bool cached_window(const Entry& e, const Compiled& c,
+                                                   std::int64_t now_us, std::uint32_t& epoch,
+                                                   std::int64_t& end_us) noexcept {
     const std::int64_t anchor = anchor_of(e, c);
     const std::int64_t rel = std::max<std::int64_t>(0, now_us - anchor);
     const std::uint64_t w = e.window.load(std::memory_order_relaxed);
     const std::int64_t cached_end = units_of(w) * 1'000'000;
-    if (rel < cached_end && rel >= cached_end - c.window_us) {
-      end_us = anchor + cached_end;
-      return epoch_of(w);
-    }
+    if (rel >= cached_end || rel < cached_end - c.window_us) return false;
+    end_us = anchor + cached_end;
+    epoch = epoch_of(w);
+    return true;
+  }
+
+  static std::uint32_t window_epoch(Entry& e, const Compiled& c, std::int64_t now_us,
+                                    std::int64_t& end_us) noexcept {
+    std::uint32_t cached = 0;
+    if (cached_window(e, c, now_us, cached, end_us)) return cached;
+    const std::int64_t anchor = anchor_of(e, c);
+    const std::int64_t rel = std::max<std::int64_t>(0, now_us - anchor);
     const std::int64_t k = rel / c.window_us;
     const std::int64_t end_s = (k + 1) * c.window_s;
     const auto epoch = static_cast<std::uint32_t>(k) & kEpochMask;
@@ -669,6 +677,39 @@ struct InProcessBackend::Impl {
 
   // ---- counters and fixed windows ----------------------------------------------------------
 
+  // The direct path (see counter()): `cost` units on the counter word itself, while the window's
+  // first kDirectUnits units last. Callers take it on the counter's home CPU only.
+  [[gnu::always_inline]] static bool take_direct(Outcome& o, Entry& e, const Compiled& c,
+                                                 std::uint32_t k, std::int64_t end_us,
+                                                 std::int64_t cost) noexcept {
+    std::uint64_t g = e.state.load(std::memory_order_acquire);
+    while (epoch_of(g) == k && units_of(g) + cost <= std::min(kDirectUnits, c.limit)) {
+      if (e.state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
+                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
+        make_allowed(o, c, units_of(g) + cost, end_us);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // `cost` units out of those this CPU's stripe word (`mine`) leased earlier in window `k`.
+  [[gnu::always_inline]] static bool take_leased(Outcome& o, const Entry& e, const Compiled& c,
+                                                 std::atomic<std::uint64_t>& mine, std::uint32_t k,
+                                                 std::int64_t end_us, std::int64_t cost) noexcept {
+    std::uint64_t b = mine.load(std::memory_order_relaxed);
+    while (epoch_of(b) == k && units_of(b) >= cost) {
+      if (mine.compare_exchange_weak(b, b - static_cast<std::uint64_t>(cost),
+                                     std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        const std::uint64_t g = e.state.load(std::memory_order_relaxed);
+        const std::int64_t used = (epoch_of(g) == k ? units_of(g) : 0) - (units_of(b) - cost);
+        make_allowed(o, c, std::max<std::int64_t>(0, used), end_us);
+        return true;
+      }
+    }
+    return false;
+  }
+
   std::int64_t leased_units(const Entry& e, std::uint32_t epoch) const noexcept {
     std::int64_t sum = 0;
     for (std::size_t s = 0; s < stripes; ++s) {
@@ -716,27 +757,10 @@ struct InProcessBackend::Impl {
       // also ends the direct path for the home CPU, so a counter used from two cores stops
       // bouncing its entry line (key, policy and window) between them on every decision.
       const std::size_t here = current_stripe();
-      if (cost > 0 && here == e.home) {
-        std::uint64_t g = e.state.load(std::memory_order_acquire);
-        while (epoch_of(g) == k && units_of(g) + cost <= std::min(kDirectUnits, c.limit)) {
-          if (e.state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
-                                            std::memory_order_acq_rel, std::memory_order_acquire))
-            return make(o, c, true, units_of(g) + cost, end_us, now_us, false, 0);
-        }
-      }
+      if (cost > 0 && here == e.home && take_direct(o, e, c, k, end_us, cost)) return;
       mine = &stripe_word(e.index, here);
-      if (cost > 0) {
-        // Fast path: spend units this CPU's stripe leased earlier in this window.
-        std::uint64_t b = mine->load(std::memory_order_relaxed);
-        while (epoch_of(b) == k && units_of(b) >= cost) {
-          if (mine->compare_exchange_weak(b, b - static_cast<std::uint64_t>(cost),
-                                          std::memory_order_acq_rel, std::memory_order_relaxed)) {
-            const std::uint64_t g = e.state.load(std::memory_order_relaxed);
-            const std::int64_t used = (epoch_of(g) == k ? units_of(g) : 0) - (units_of(b) - cost);
-            return make(o, c, true, used, end_us, now_us, false, 0);
-          }
-        }
-      }
+      // Then units this CPU's stripe leased earlier in this window.
+      if (cost > 0 && take_leased(o, e, c, *mine, k, end_us, cost)) return;
     }
     const bool soft = c.enforcement == Enforcement::soft;
     std::uint64_t g = e.state.load(std::memory_order_acquire);
@@ -864,14 +888,9 @@ struct InProcessBackend::Impl {
     if (e->policy_version.load(std::memory_order_acquire) != limits.version()) return false;
     const Compiled& c = *e->policy.load(std::memory_order_acquire);
     if (c.kind != MeterKind::counter && c.kind != MeterKind::fixed_window) return false;
-    // window_epoch()'s cached case.
-    const std::int64_t anchor = anchor_of(*e, c);
-    const std::int64_t rel = std::max<std::int64_t>(0, now - anchor);
-    const std::uint64_t w = e->window.load(std::memory_order_relaxed);
-    const std::int64_t cached_end = units_of(w) * 1'000'000;
-    if (rel >= cached_end || rel < cached_end - c.window_us) return false;
-    const std::int64_t end_us = anchor + cached_end;
-    const std::uint32_t k = epoch_of(w);
+    std::uint32_t k = 0;
+    std::int64_t end_us = 0;
+    if (!cached_window(*e, c, now, k, end_us)) return false;
     if (!leasing) {
       std::uint64_t g = e->state.load(std::memory_order_acquire);
       while (epoch_of(g) == k && c.limit - units_of(g) >= cost) {
@@ -884,28 +903,8 @@ struct InProcessBackend::Impl {
       return false;
     }
     const std::size_t here = current_stripe();
-    if (here == e->home) {
-      std::uint64_t g = e->state.load(std::memory_order_acquire);
-      while (epoch_of(g) == k && units_of(g) + cost <= std::min(kDirectUnits, c.limit)) {
-        if (e->state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
-                                           std::memory_order_acq_rel, std::memory_order_acquire)) {
-          make_allowed(o, c, units_of(g) + cost, end_us);
-          return true;
-        }
-      }
-    }
-    std::atomic<std::uint64_t>& mine = stripe_word(e->index, here);
-    std::uint64_t b = mine.load(std::memory_order_relaxed);
-    while (epoch_of(b) == k && units_of(b) >= cost) {
-      if (mine.compare_exchange_weak(b, b - static_cast<std::uint64_t>(cost),
-                                     std::memory_order_acq_rel, std::memory_order_relaxed)) {
-        const std::uint64_t g = e->state.load(std::memory_order_relaxed);
-        const std::int64_t used = (epoch_of(g) == k ? units_of(g) : 0) - (units_of(b) - cost);
-        make_allowed(o, c, std::max<std::int64_t>(0, used), end_us);
-        return true;
-      }
-    }
-    return false;
+    if (here == e->home && take_direct(o, *e, c, k, end_us, cost)) return true;
+    return take_leased(o, *e, c, stripe_word(e->index, here), k, end_us, cost);
   }
 
   // A counter with its current policy, created on first use.
