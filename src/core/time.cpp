@@ -25,22 +25,49 @@ Result<Timestamp> make_date(int y, int m, int d) {
 
 }  // namespace
 
-std::string format_rfc3339(Timestamp t) {
+void append_rfc3339(std::string& out, Timestamp t) {
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss hms{t - day};
-  char buf[40];
+  const int y = int(ymd.year());
   const auto us = hms.subseconds().count();
-  const int n = us == 0 ? std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lldZ",
-                                        int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-                                        int(hms.hours().count()), int(hms.minutes().count()),
-                                        static_cast<long long>(hms.seconds().count()))
-                        : std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lld.%06lldZ",
-                                        int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-                                        int(hms.hours().count()), int(hms.minutes().count()),
-                                        static_cast<long long>(hms.seconds().count()),
-                                        static_cast<long long>(us));
-  return std::string(buf, static_cast<std::size_t>(n));
+  if (y < 0 || y > 9999) {  // outside RFC 3339's four-digit years: printf's spelling
+    char buf[48];
+    const int n =
+        std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lld", y, unsigned(ymd.month()),
+                      unsigned(ymd.day()), int(hms.hours().count()), int(hms.minutes().count()),
+                      static_cast<long long>(hms.seconds().count()));
+    out.append(buf, static_cast<std::size_t>(n));
+  } else {
+    // "YYYY-MM-DDTHH:MM:SS", each field written as fixed-width digits.
+    char buf[19] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0',
+                    'T', '0', '0', ':', '0', '0', ':', '0', '0'};
+    const auto put = [&buf](std::size_t end, long long v, int width) {
+      for (int i = 1; i <= width; ++i, v /= 10)
+        buf[end - static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+    };
+    put(4, y, 4);
+    put(7, unsigned(ymd.month()), 2);
+    put(10, unsigned(ymd.day()), 2);
+    put(13, hms.hours().count(), 2);
+    put(16, hms.minutes().count(), 2);
+    put(19, hms.seconds().count(), 2);
+    out.append(buf, sizeof buf);
+  }
+  if (us != 0) {
+    char frac[7] = {'.', '0', '0', '0', '0', '0', '0'};
+    auto v = static_cast<long long>(us);
+    for (std::size_t i = 6; i >= 1; --i, v /= 10) frac[i] = static_cast<char>('0' + v % 10);
+    out.append(frac, sizeof frac);
+  }
+  out.push_back('Z');
+}
+
+std::string format_rfc3339(Timestamp t) {
+  std::string out;
+  out.reserve(27);
+  append_rfc3339(out, t);
+  return out;
 }
 
 std::string format_date(Timestamp t) {

@@ -1,3 +1,5 @@
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include <tenantkit/core/clock.hpp>
@@ -16,6 +18,25 @@ TEST(Rfc3339, FormatsWholeSecondsAndMicroseconds) {
   EXPECT_EQ(format_rfc3339(t), "2025-12-02T03:25:09Z");
   EXPECT_EQ(format_rfc3339(t + microseconds{120}), "2025-12-02T03:25:09.000120Z");
   EXPECT_EQ(format_date(t), "2025-12-02");
+}
+
+// Every field at its widths' edges (single digits, the epoch, before it, the last instant of
+// year 9999), and outside four-digit years; append_rfc3339 appends the same bytes.
+TEST(Rfc3339, FormatsEveryFieldAtItsEdgesAndAppendsTheSameBytes) {
+  const Timestamp epoch{};
+  EXPECT_EQ(format_rfc3339(epoch), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(epoch - microseconds{500'000}), "1969-12-31T23:59:59.500000Z");
+  EXPECT_EQ(format_rfc3339(Timestamp{sys_days{year{2001} / 2 / 3}.time_since_epoch()} + hours{4} +
+                           minutes{5} + seconds{6} + microseconds{7}),
+            "2001-02-03T04:05:06.000007Z");
+  const Timestamp last{sys_days{year{9999} / 12 / 31}.time_since_epoch() + hours{23} + minutes{59} +
+                       seconds{59} + microseconds{999'999}};
+  EXPECT_EQ(format_rfc3339(last), "9999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(format_rfc3339(last + microseconds{1}), "10000-01-01T00:00:00Z");
+  EXPECT_THAT(parse_rfc3339(format_rfc3339(last)), IsOkAndHolds(last));
+  std::string out = "at=";
+  append_rfc3339(out, epoch + microseconds{1});
+  EXPECT_EQ(out, "at=1970-01-01T00:00:00.000001Z");
 }
 
 TEST(Rfc3339, ParsesWhatItFormatsAndOffsets) {

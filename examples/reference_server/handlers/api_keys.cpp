@@ -2,9 +2,6 @@
 // /v1/api-keys (create, list, revoke, rotate) and /v1/data, the metered demo resource.
 #include "handlers/api_keys.hpp"
 
-#include <chrono>
-#include <cstdint>
-#include <limits>
 #include <string>
 
 #include "app.hpp"
@@ -26,34 +23,6 @@ json::object key_json(const storage::ApiKey& k) {
           {"last_used_at", time_json(k.last_used_at)},
           {"expires_at", time_json(k.expires_at)},
           {"revoked_at", time_json(k.revoked_at)}};
-}
-
-// format_rfc3339(t) for the /v1/data body without a snprintf per request: the text up to the
-// seconds is formatted once per second per thread, the microseconds are appended digit by digit
-// (the same bytes: "...:SSZ" on a whole second, "...:SS.uuuuuuZ" otherwise).
-void append_rfc3339(std::string& out, Timestamp t) {
-  struct Cached {
-    std::int64_t second = std::numeric_limits<std::int64_t>::min();
-    std::string prefix;  // "YYYY-MM-DDTHH:MM:SS"
-  };
-  thread_local Cached cached;
-  const auto second = std::chrono::floor<std::chrono::seconds>(t);
-  const std::int64_t s = second.time_since_epoch().count();
-  if (s != cached.second) {
-    std::string full = format_rfc3339(second);  // "YYYY-MM-DDTHH:MM:SSZ"
-    full.pop_back();
-    cached.prefix = std::move(full);
-    cached.second = s;
-  }
-  out.append(cached.prefix);
-  auto us = (t - second).count();
-  if (us != 0) {
-    char digits[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
-    for (int i = 6; i >= 1; --i, us /= 10) digits[i] = static_cast<char>('0' + us % 10);
-    out.append(digits, sizeof digits);
-  } else {
-    out.push_back('Z');
-  }
 }
 
 json::object issued_json(const apikey::IssuedKey& issued) {
