@@ -23,8 +23,8 @@ Result<Timestamp> make_date(int y, int m, int d) {
   return Timestamp{sys_days{ymd}.time_since_epoch()};
 }
 
-}  // namespace
-
+// Digits written directly (printf only outside four-digit years): cheap enough for a response
+// body built per request.
 void append_rfc3339(std::string& out, Timestamp t) {
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
@@ -62,6 +62,8 @@ void append_rfc3339(std::string& out, Timestamp t) {
   }
   out.push_back('Z');
 }
+
+}  // namespace
 
 std::string format_rfc3339(Timestamp t) {
   std::string out;

@@ -121,7 +121,7 @@ Handler data(Services& s) {
     std::string body;
     body.reserve(kHead.size() + org.size() + kMiddle.size() + kAtMax + kTail.size());
     body.append(kHead).append(org).append(kMiddle);
-    append_rfc3339(body, s.app.clock().now());
+    body.append(format_rfc3339(s.app.clock().now()));
     body.append(kTail);
     return make_response(http::status::ok, "application/json", std::move(body));
   };

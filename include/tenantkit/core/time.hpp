@@ -18,10 +18,6 @@ using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 /// "2026-12-02T03:25:09Z", or "2026-12-02T03:25:09.123456Z" when there are microseconds.
 std::string format_rfc3339(Timestamp t);
 
-/// Appends format_rfc3339(t) to `out` (no temporary string, no printf: cheap enough for a
-/// response body built per request).
-void append_rfc3339(std::string& out, Timestamp t);
-
 /// Parses RFC 3339 ("Z" or a numeric offset, optional fraction up to microseconds).
 /// Errors: bad_request (detail says what is wrong).
 Result<Timestamp> parse_rfc3339(std::string_view text);
