@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstring>
 #include <functional>
-#include <map>
 #include <mutex>
-#include <unordered_map>
 #include <utility>
 
 #include <tenantkit/rbac/engine.hpp>
@@ -213,6 +212,13 @@ struct Model {
   std::vector<std::vector<std::string>> user_roles;  // canonical names, sorted
 
   bool empty() const noexcept { return roles.empty() && users.empty(); }
+  // Room for `more_roles` and `more_users` (at most: a step may replace an existing one).
+  void reserve(std::size_t more_roles, std::size_t more_users) {
+    role_names.reserve(role_names.size() + more_roles);
+    roles.reserve(roles.size() + more_roles);
+    users.reserve(users.size() + more_users);
+    user_roles.reserve(user_roles.size() + more_users);
+  }
   std::optional<std::size_t> role_index(std::string_view name) const {
     for (std::size_t i = 0; i < role_names.size(); ++i)
       if (role_names[i] == name) return i;
@@ -304,28 +310,28 @@ Resolver resolver_of(const Globals& g, const TenantSnapshot* snap) {
 
 Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const Model& m,
                                                 const Globals& g) {
-  std::unordered_map<std::string_view, std::uint32_t> custom;
-  for (std::size_t i = 0; i < m.role_names.size(); ++i)
-    custom.emplace(m.role_names[i], static_cast<std::uint32_t>(i));
-  Resolver resolver(g, m.roles, [&custom](std::string_view n) {
-    auto it = custom.find(n);
-    return it == custom.end() ? StringIndex::npos : it->second;
-  });
-  for (std::size_t i = 0; i < m.roles.size(); ++i) {
-    auto s = resolver.sets(static_cast<std::uint32_t>(g.builtins.size() + i), m.role_names[i]);
-    if (!s) return s.error();
-  }
-
   auto snap = std::make_unique<TenantSnapshot>();
   snap->tenant = std::string(tenant);
   std::vector<std::uint32_t> ordinals(m.role_names.size());
   for (std::size_t i = 0; i < ordinals.size(); ++i) ordinals[i] = static_cast<std::uint32_t>(i);
   snap->role_names = StringIndex(m.role_names, ordinals);
+  // The snapshot's own role index resolves the custom names (no second map to build).
+  Resolver resolver(g, m.roles,
+                    [&index = snap->role_names](std::string_view n) { return index.find(n); });
+  for (std::size_t i = 0; i < m.roles.size(); ++i) {
+    auto s = resolver.sets(static_cast<std::uint32_t>(g.builtins.size() + i), m.role_names[i]);
+    if (!s) return s.error();
+  }
   snap->roles = m.roles;
+
+  // Members holding the same role set share one grant. Distinct sets are found by open
+  // addressing over the set's hash, and compared in snap->grant_roles, where each grant's
+  // role ids already sit: one allocation for the whole index, however many sets.
   std::vector<GrantBits> grants;
   std::vector<std::uint32_t> user_grant;
   user_grant.reserve(m.users.size());
-  std::map<std::vector<std::uint32_t>, std::uint32_t> grant_of;
+  const std::size_t cap = std::bit_ceil(std::max<std::size_t>(4, m.users.size() * 2));
+  std::vector<std::uint32_t> grant_slots(cap, 0);  // grant index + 1; 0: empty
   std::vector<std::uint32_t> ids;
   for (std::size_t u = 0; u < m.users.size(); ++u) {
     ids.clear();
@@ -336,8 +342,17 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    auto [it, inserted] = grant_of.emplace(ids, static_cast<std::uint32_t>(grants.size()));
-    if (inserted) {
+    const std::span<const std::uint32_t> set(ids);
+    std::size_t i =
+        detail::hash_bytes({reinterpret_cast<const char*>(ids.data()), set.size_bytes()}) &
+        (cap - 1);
+    for (; grant_slots[i] != 0; i = (i + 1) & (cap - 1)) {
+      const GrantRoles& r = snap->grant_ranges[grant_slots[i] - 1];
+      const std::span<const std::uint32_t> held(snap->grant_roles.data() + r.begin,
+                                                r.end - r.begin);
+      if (std::equal(held.begin(), held.end(), set.begin(), set.end())) break;
+    }
+    if (grant_slots[i] == 0) {
       GrantBits grant;
       GrantRoles range;
       range.begin = static_cast<std::uint32_t>(snap->grant_roles.size());
@@ -352,8 +367,9 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
       range.end = static_cast<std::uint32_t>(snap->grant_roles.size());
       grants.push_back(grant);
       snap->grant_ranges.push_back(range);
+      grant_slots[i] = static_cast<std::uint32_t>(grants.size());
     }
-    user_grant.push_back(it->second);
+    user_grant.push_back(grant_slots[i] - 1);
   }
   snap->users = UserTable(tenant, snap.get(), m.users, user_grant, grants, g.catalogue.size());
   snap->grant_roles.shrink_to_fit();
@@ -489,26 +505,36 @@ bool valid_id(std::string_view id) {
 
 // --- TenantEdit --------------------------------------------------------------------------
 
+namespace {
+// An edit usually carries a tenant's roles and members at once: room for 16 steps up front
+// instead of five reallocations (each moving every step so far) on the way there.
+template <class Op>
+void append(std::vector<Op>& ops, Op&& op) {
+  if (ops.capacity() == 0) ops.reserve(16);
+  ops.push_back(std::move(op));
+}
+}  // namespace
+
 TenantEdit& TenantEdit::create_role(RoleDefinition role) {
-  ops_.push_back({Kind::create_role, std::move(role), {}, {}});
+  append(ops_, Op{Kind::create_role, std::move(role), {}, {}});
   return *this;
 }
 TenantEdit& TenantEdit::update_role(RoleDefinition role) {
-  ops_.push_back({Kind::update_role, std::move(role), {}, {}});
+  append(ops_, Op{Kind::update_role, std::move(role), {}, {}});
   return *this;
 }
 TenantEdit& TenantEdit::delete_role(std::string name) {
   RoleDefinition role;
   role.name = std::move(name);
-  ops_.push_back({Kind::delete_role, std::move(role), {}, {}});
+  append(ops_, Op{Kind::delete_role, std::move(role), {}, {}});
   return *this;
 }
 TenantEdit& TenantEdit::set_user_roles(std::string user, std::vector<std::string> roles) {
-  ops_.push_back({Kind::set_user, {}, std::move(user), std::move(roles)});
+  append(ops_, Op{Kind::set_user, {}, std::move(user), std::move(roles)});
   return *this;
 }
 TenantEdit& TenantEdit::remove_user(std::string user) {
-  ops_.push_back({Kind::remove_user, {}, std::move(user), {}});
+  append(ops_, Op{Kind::remove_user, {}, std::move(user), {}});
   return *this;
 }
 
@@ -826,6 +852,12 @@ Result<void> Engine::apply(std::string_view tenant, const TenantEdit& edit) {
   const Globals& g = *impl_->globals.load();
   DirSlot* state = impl_->find_state(tenant);
   Model m = decode(state ? state->snapshot() : nullptr, g);
+  std::size_t new_roles = 0, set_users = 0;
+  for (const TenantEdit::Op& op : edit.ops_) {
+    new_roles += op.kind == TenantEdit::Kind::create_role ? 1 : 0;
+    set_users += op.kind == TenantEdit::Kind::set_user ? 1 : 0;
+  }
+  m.reserve(new_roles, set_users);
   for (const TenantEdit::Op& op : edit.ops_)
     if (auto r = impl_->apply_op(m, op, g); !r) return r;
   std::unique_ptr<TenantSnapshot> next;
