@@ -25,6 +25,12 @@ namespace tenantkit::quota {
 
 namespace {
 
+// Costs, amounts and levels above kUnlimited (2^40) are refused: no limit is larger, and sums
+// of such values could overflow 64 bits (packed counters, Redis INCRBY, the client's replay).
+Error too_large(const char* what) {
+  return Error{Errc::validation_failed, std::string(what) + " must not exceed 2^40 (kUnlimited)"};
+}
+
 inline std::int64_t coarse_now_us() noexcept {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
@@ -879,7 +885,9 @@ struct InProcessBackend::Impl {
   // W1 decision there).
   [[gnu::always_inline]] bool try_fast(Outcome& o, std::string_view tenant, std::string_view meter,
                                        std::int64_t cost) noexcept {
-    if (cost <= 0) return false;
+    // 1..kUnlimited (one compare): zero, negative and oversized costs take the general path.
+    if (static_cast<std::uint64_t>(cost) - 1 >= static_cast<std::uint64_t>(kUnlimited))
+      return false;
     const std::int64_t now = now_us();
     if (now >= next_expiry.load(std::memory_order_relaxed)) return false;
     Entry* e = find(probe_of(tenant, meter));
@@ -929,6 +937,10 @@ struct InProcessBackend::Impl {
                                         std::string_view meter, std::int64_t cost) {
     if (cost < 0) {
       out = Error{Errc::validation_failed, "cost must not be negative"};
+      return;
+    }
+    if (cost > kUnlimited) {
+      out = too_large("cost");
       return;
     }
     const std::int64_t now = now_us();
@@ -1072,6 +1084,7 @@ Result<Outcome> InProcessBackend::decide(std::string_view tenant, std::string_vi
 Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view meter,
                                       std::int64_t amount) {
   if (amount < 0) return Error{Errc::validation_failed, "amount must not be negative"};
+  if (amount > kUnlimited) return too_large("amount");
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   im.expire(now_us);
@@ -1087,6 +1100,7 @@ Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view 
 Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_view meter,
                                          std::int64_t value) {
   if (value < 0) return Error{Errc::validation_failed, "gauge level must not be negative"};
+  if (value > kUnlimited) return too_large("gauge level");
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   auto counter = im.lookup(tenant, meter, now_us);
@@ -1101,6 +1115,7 @@ Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_vi
 Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::string_view meter,
                                               std::int64_t amount, std::chrono::seconds ttl) {
   if (amount < 1) return Error{Errc::validation_failed, "reservation amount must be at least 1"};
+  if (amount > kUnlimited) return too_large("reservation amount");
   if (ttl.count() < 1) return Error{Errc::validation_failed, "reservation ttl must be >= 1 s"};
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
@@ -1129,6 +1144,7 @@ Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::stri
 
 Result<Outcome> InProcessBackend::commit(const Reservation& reservation, std::int64_t actual) {
   if (actual < 0) return Error{Errc::validation_failed, "actual usage must not be negative"};
+  if (actual > kUnlimited) return too_large("actual usage");
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   im.expire(now_us);

@@ -477,6 +477,11 @@ Result<std::unique_ptr<Globals>> make_globals(const RolePolicy& policy, Catalogu
       ++owners;
       g->owner = static_cast<std::uint32_t>(i);
     }
+    // The compiled tables hold one bit per catalogue entry: a permission outside the catalogue
+    // (an id the policy hard-coded before registering it) has no place in them.
+    if (!b.permissions.is_subset_of(g->catalogue.all()))
+      return role_error(Errc::validation_failed, b.name,
+                        "policy: a built-in role holds a permission outside the catalogue");
     names.push_back(b.name);
     values.push_back(static_cast<std::uint32_t>(i));
     for (const std::string& alias : b.aliases) {
@@ -1068,10 +1073,35 @@ Result<void> Engine::check_role_definition(std::string_view tenant,
   if (auto r = impl_->apply_op(m, op, g); !r) return r;
   auto compiled = compile(tenant, m, g);
   if (!compiled) return compiled.error();
-  Resolver r = resolver_of(g, compiled->get());
+  const TenantSnapshot* next = compiled->get();
+  Resolver r = resolver_of(g, next);
   auto sets = r.sets(r.id(role.name), role.name);
   if (!sets) return sets.error();
-  return check_role_grant(*h, sets->first - sets->second);
+  if (auto ok_role = check_role_grant(*h, sets->first - sets->second); !ok_role) return ok_role;
+  // The edit also changes what reaches others: a deny dropped from a role, or an allow added to
+  // a role that others inherit, gives permissions to the members holding them and to the roles
+  // inheriting it. Nothing anyone gains may lie outside the granter's own permissions.
+  if (snap == nullptr) return ok();
+  Resolver before = resolver_of(g, snap);
+  for (const std::string_view name : snap->role_list()) {
+    auto was = before.sets(before.id(name), name);
+    auto now = r.sets(r.id(name), name);
+    if (!was || !now) continue;  // the edited role's own sets were checked above
+    const PermissionSet gained = (now->first - now->second) - (was->first - was->second);
+    if (!gained.is_subset_of(h->permissions))
+      return Error{Errc::forbidden,
+                   "the change gives role '" + std::string(name) + "' permissions you lack"};
+  }
+  for (const auto& [user, grant_index] : next->users.entries()) {
+    (void)grant_index;
+    const std::uint32_t old_slot = snap->users.find(user);
+    if (old_slot == UserTable::npos) continue;
+    const PermissionSet gained = next->users.grant_bits(next->users.find(user)).allow -
+                                 snap->users.grant_bits(old_slot).allow;
+    if (!gained.is_subset_of(h->permissions))
+      return Error{Errc::forbidden, "the change gives members permissions you lack"};
+  }
+  return ok();
 }
 
 Result<PermissionSet> Engine::check_scopes(std::string_view tenant,

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
+#include <tenantkit/core/clock.hpp>
 #include <tenantkit/quota/redis/leased.hpp>
 #include <tenantkit/testing/matchers.hpp>
 
@@ -84,6 +86,51 @@ TEST(LeasedBackend, UnusedUnitsGoBackToRedis) {
   auto after = (*r)->decide("t1", "api_calls", 0);
   ASSERT_THAT(after, IsOk());
   EXPECT_EQ(after->used, 1);
+}
+
+// Deletes every key under `prefix` on the Redis at `url` (redis://host:port/db): what Redis does
+// by itself to a tenant's anchor and window keys after an idle spell longer than the window.
+void forget_keys(const std::string& url, const std::string& prefix) {
+  const std::string rest = url.substr(url.find("//") + 2);
+  const std::string host = rest.substr(0, rest.find(':'));
+  const int port = std::stoi(rest.substr(rest.find(':') + 1));
+  redisContext* c = redisConnect(host.c_str(), port);
+  ASSERT_TRUE(c != nullptr && c->err == 0);
+  auto* keys = static_cast<redisReply*>(redisCommand(c, "KEYS %s*", prefix.c_str()));
+  ASSERT_TRUE(keys != nullptr && keys->type == REDIS_REPLY_ARRAY);
+  EXPECT_GT(keys->elements, 0U);
+  for (std::size_t i = 0; i < keys->elements; ++i)
+    freeReplyObject(redisCommand(c, "DEL %b", keys->element[i]->str, keys->element[i]->len));
+  freeReplyObject(keys);
+  redisFree(c);
+}
+
+// After an idle spell Redis forgets the anchor and counts the tenant from window 0 again, with
+// another end. Units leased in the old window 0 must not join the new one: the new window
+// allows exactly its limit.
+TEST(LeasedBackend, UnitsOfAForgottenWindowDoNotCarryOver) {
+  const char* url = std::getenv("TK_TEST_REDIS_URL");
+  if (url == nullptr || *url == '\0') GTEST_SKIP() << "TK_TEST_REDIS_URL is not set";
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::fixed_window(100, std::chrono::seconds{60}));
+  const std::string prefix = "tkl:" + std::to_string(std::random_device{}()) + ":";
+  ManualClock clock;
+  auto r = open_backend({.url = url, .pool_size = 1, .key_prefix = prefix}, limits, clock);
+  ASSERT_THAT(r, IsOk());
+  LeasedBackend leased(**r, limits, clock, LeaseOptions{.max_lease = 12});
+  auto first = leased.decide("t1", "api_calls", 1);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_TRUE(first->allowed());
+  clock.advance(std::chrono::seconds{200});
+  forget_keys(url, prefix);
+  int allowed = 0;
+  for (int n = 0, denied_in_a_row = 0; n < 1000 && denied_in_a_row < 20; ++n) {
+    auto o = leased.decide("t1", "api_calls", 1);
+    ASSERT_THAT(o, IsOk());
+    allowed += o->allowed() ? 1 : 0;
+    denied_in_a_row = o->allowed() ? 0 : denied_in_a_row + 1;
+  }
+  EXPECT_EQ(allowed, 100);
 }
 
 // A pool drained below half of its lease is refilled in the background; return_leases() waits for

@@ -312,6 +312,33 @@ TEST_F(EngineTest, EscalationAttemptsAreForbidden) {
               HasError(Errc::validation_failed));
 }
 
+// A role change reaches more than the role itself: dropping a deny, or adding an allow to a
+// role others inherit, gives permissions to its holders and to the roles inheriting it. The
+// granter must hold everything anyone gains, not only the edited role's own permissions.
+TEST_F(EngineTest, RoleEditsCannotEscalateThroughDenyOrInheritance) {
+  ASSERT_THAT(engine_.create_role(kA, {"wide", {"*"}, {}, {}}), IsOk());
+  ASSERT_THAT(engine_.create_role(kA, {"restricted", {}, {"billing:manage"}, {}}), IsOk());
+  set(kA, "g", {"wide", "restricted"});
+  ASSERT_FALSE(engine_.can(kA, "g", "billing:manage"));
+  // g lacks billing:manage; removing the deny would give it to g (and to any holder of both).
+  EXPECT_THAT(
+      engine_.check_role_definition(kA, V{"wide", "restricted"}, {"restricted", {}, {}, {}}),
+      HasError(Errc::forbidden));
+  // The owner holds it and may.
+  EXPECT_THAT(engine_.check_role_definition(kA, V{"owner"}, {"restricted", {}, {}, {}}), IsOk());
+
+  // Inheritance, with nobody holding the roles yet: parent denies usage:write, child allows it
+  // and inherits parent, so child lacks it until the parent's deny goes.
+  ASSERT_THAT(engine_.create_role(kA, {"parent", {"data:read"}, {"usage:write"}, {}}), IsOk());
+  ASSERT_THAT(engine_.create_role(kA, {"child", {"usage:write"}, {}, {"parent"}}), IsOk());
+  EXPECT_THAT(engine_.check_role_definition(kA, V{"readonly"}, {"parent", {"data:read"}, {}, {}}),
+              HasError(Errc::forbidden));
+  // A change that gives nobody anything new stays allowed to the same granter.
+  EXPECT_THAT(engine_.check_role_definition(
+                  kA, V{"readonly"}, {"parent", {"data:read"}, {"usage:write", "org:delete"}, {}}),
+              IsOk());
+}
+
 TEST_F(EngineTest, LastOwnerCannotBeRemovedOrDemoted) {
   EXPECT_THAT(engine_.check_role_change(kA, V{"owner"}, V{"owner"}, V{"admin"}, 1),
               HasError(Errc::conflict));
@@ -397,6 +424,7 @@ class BrokenPolicy final : public BuiltinRolePolicy {
     if (flaw_ == 1) roles[0].is_owner = false;                   // none
     if (flaw_ == 2) roles.push_back({"member", {}, {}, false});  // duplicate
     if (flaw_ == 3) roles[2].aliases.push_back("bad name");
+    if (flaw_ == 4) roles[2].permissions.insert(static_cast<PermissionId>(c.size()));  // unknown
     return roles;
   }
 
@@ -405,7 +433,7 @@ class BrokenPolicy final : public BuiltinRolePolicy {
 };
 
 TEST(EnginePolicy, MalformedPoliciesAreRejected) {
-  for (int flaw = 0; flaw < 4; ++flaw) {
+  for (int flaw = 0; flaw < 5; ++flaw) {
     EXPECT_THAT(Engine::create({.policy = std::make_shared<BrokenPolicy>(flaw)}),
                 HasError(Errc::validation_failed))
         << flaw;

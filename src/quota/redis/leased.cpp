@@ -253,8 +253,11 @@ struct LeasedBackend::Impl {
     e.deny_code.store(o.deny_code, std::memory_order_relaxed);
     const std::int64_t fresh = lease.units - spent_now;
     std::uint64_t w = e.word.load(std::memory_order_acquire);
+    // A window is known by its index and its end: after an idle spell longer than the window,
+    // Redis forgets the anchor and counts from index 0 again, with another end.
     if (lease.window_index != e.window_index.load(std::memory_order_relaxed) ||
-        epoch_of(w) != (static_cast<std::uint64_t>(lease.window_index) & kEpochMask)) {
+        epoch_of(w) != (static_cast<std::uint64_t>(lease.window_index) & kEpochMask) ||
+        to_us(o.reset) != e.reset_us.load(std::memory_order_relaxed)) {
       // A new window: the old units ended with their window in Redis too. Invalidate them before
       // publishing the new reset (try_spend reads in the opposite order).
       e.word.store(pack(lease.window_index, 0), std::memory_order_release);
@@ -360,7 +363,8 @@ LeasedBackend::~LeasedBackend() {
 
 Result<Outcome> LeasedBackend::decide(std::string_view tenant, std::string_view meter,
                                       std::int64_t cost) {
-  if (cost <= 0) return impl_->redis.decide(tenant, meter, cost);
+  // Non-positive and out-of-range costs: the Redis backend answers (or refuses) them.
+  if (cost <= 0 || cost > kUnlimited) return impl_->redis.decide(tenant, meter, cost);
   Impl& im = *impl_;
   const std::uint64_t h = key_hash(tenant, meter);
   Entry* e = im.find(h, tenant, meter);

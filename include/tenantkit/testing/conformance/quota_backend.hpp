@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -208,6 +209,20 @@ TYPED_TEST_P(QuotaBackendConformance, BadInputsAreErrorsNotDenies) {
   EXPECT_THAT(this->q().reserve("t1", "api_calls", 0, std::chrono::seconds{10}),
               HasError(Errc::validation_failed));
   EXPECT_EQ(this->allowed("t1", "api_calls", 3), 2);  // nothing above was counted
+  // Past kUnlimited a cost could overflow a sum (INCRBY, packed counters): refused, not denied
+  // or (worse) allowed after wrapping around.
+  constexpr std::int64_t kHuge = std::numeric_limits<std::int64_t>::max();
+  EXPECT_THAT(this->q().decide("t1", "api_calls", kHuge), HasError(Errc::validation_failed));
+  EXPECT_THAT(this->q().decide("t1", "api_calls", quota::kUnlimited + 1),
+              HasError(Errc::validation_failed));
+  EXPECT_THAT(this->q().add("t1", "api_calls", kHuge), HasError(Errc::validation_failed));
+  EXPECT_THAT(this->q().reserve("t1", "api_calls", kHuge, std::chrono::seconds{10}),
+              HasError(Errc::validation_failed));
+  this->limits_.set_default("seats", quota::Policy::gauge(5));
+  EXPECT_THAT(this->q().set_gauge("t1", "seats", kHuge), HasError(Errc::validation_failed));
+  auto state = this->q().decide("t1", "api_calls", 0);
+  ASSERT_THAT(state, IsOk());
+  EXPECT_EQ(state->used, 2);  // still only the two allowed units
 }
 
 TYPED_TEST_P(QuotaBackendConformance, ReserveCommitReturnsTheDifference) {
