@@ -133,6 +133,31 @@ TEST(LeasedBackend, UnitsOfAForgottenWindowDoNotCarryOver) {
   EXPECT_EQ(allowed, 100);
 }
 
+// A lower limit applies to units already leased: they go back to Redis when the policy moves,
+// so the process allows no more than the new limit in all.
+TEST(LeasedBackend, ALoweredLimitEmptiesThePool) {
+  const char* url = std::getenv("TK_TEST_REDIS_URL");
+  if (url == nullptr || *url == '\0') GTEST_SKIP() << "TK_TEST_REDIS_URL is not set";
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::counter(10'000));
+  const std::string prefix = "tkl:" + std::to_string(std::random_device{}()) + ":";
+  auto r = open_backend({.url = url, .pool_size = 1, .key_prefix = prefix}, limits);
+  ASSERT_THAT(r, IsOk());
+  LeasedBackend leased(**r, limits, coarse_clock(), LeaseOptions{.max_lease = 500});
+  auto first = leased.decide("t1", "api_calls", 1);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_TRUE(first->allowed());
+  limits.set_default("api_calls", Policy::counter(100));
+  int allowed = 1;
+  for (int n = 0, denied_in_a_row = 0; n < 2000 && denied_in_a_row < 20; ++n) {
+    auto o = leased.decide("t1", "api_calls", 1);
+    ASSERT_THAT(o, IsOk());
+    allowed += o->allowed() ? 1 : 0;
+    denied_in_a_row = o->allowed() ? 0 : denied_in_a_row + 1;
+  }
+  EXPECT_EQ(allowed, 100);
+}
+
 // A pool drained below half of its lease is refilled in the background; return_leases() waits for
 // a refill in flight, returns every unit, and no refill leases again after it, so Redis counts
 // exactly the allowed decisions.

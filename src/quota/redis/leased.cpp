@@ -284,6 +284,14 @@ struct LeasedBackend::Impl {
   Result<bool> refresh(Entry& e, std::uint64_t version) {
     if (e.version.load(std::memory_order_acquire) == version)
       return e.leased.load(std::memory_order_relaxed);
+    // Units leased under the old policy (a lower limit now, or no leasing) are not spent under
+    // the new one: they go back to Redis, and the next lease follows the new policy.
+    const std::int64_t index = e.window_index.load(std::memory_order_relaxed);
+    const std::uint64_t w = e.word.exchange(pack(index, 0), std::memory_order_acq_rel);
+    const std::int64_t units = units_of(w);
+    if (units > 0 && to_us(clock.now()) < e.reset_us.load(std::memory_order_acquire) &&
+        epoch_of(w) == pack(index, 0) >> kUnitBits)
+      (void)redis.return_lease(e.tenant, e.meter, units, index);  // lost: counted until the end
     auto p = limits.policy(e.tenant, e.meter);
     if (!p) return p.error();
     const bool leased = (p->kind == MeterKind::counter || p->kind == MeterKind::fixed_window) &&
