@@ -442,6 +442,7 @@ struct RedisBackend::Impl {
   };
   std::mutex pending_mu;
   std::map<std::string, Pending> pending;  // fail-open usage to add once Redis answers again
+  std::atomic<bool> has_pending{false};    // !pending.empty(), read without the mutex
 
   // ---- connections ---------------------------------------------------------------------
 
@@ -477,7 +478,11 @@ struct RedisBackend::Impl {
 
   // Connects when needed and loads the script. Errors: unavailable.
   Result<void> ensure_connected(Conn& c) {
-    if (c.ctx && c.ctx->err == 0) return ok();
+    if (c.ctx && c.ctx->err == 0) {
+      // A connection that stayed up while another one failed: it adds the fail-open usage.
+      if (has_pending.load(std::memory_order_relaxed)) reconcile(c);
+      return ok();
+    }
     c.ctx.reset();
     if (is_down()) return Error{Errc::unavailable, "redis unreachable (backing off)"};
     c.ctx.reset(redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port,
@@ -612,13 +617,16 @@ struct RedisBackend::Impl {
                               std::int64_t cost, const Error& why) {
     if (options.on_unavailable == FailurePolicy::fail_closed) return why;
     if (cost > 0) {
-      std::string k(tenant);
-      k.push_back('\x1f');
+      // Length-prefixed, so no tenant id can make two meters share a key.
+      std::string k = std::to_string(tenant.size());
+      k.push_back(':');
+      k.append(tenant);
       k.append(meter);
       std::lock_guard lk(pending_mu);
       auto [it, inserted] = pending.try_emplace(k);
       if (inserted) it->second = Pending{std::string(tenant), std::string(meter), r, 0};
       it->second.delta += cost;
+      has_pending.store(true, std::memory_order_relaxed);
     }
     Reply allowed;
     allowed.v = {1, 0, 0, 0, 0, 0};
@@ -634,6 +642,7 @@ struct RedisBackend::Impl {
     {
       std::lock_guard lk(pending_mu);
       todo.swap(pending);
+      has_pending.store(false, std::memory_order_relaxed);
     }
     const std::int64_t now_us = to_us(clock.now());
     for (auto it = todo.begin(); it != todo.end();) {
@@ -649,6 +658,7 @@ struct RedisBackend::Impl {
         auto [it, inserted] = pending.try_emplace(k, p);
         if (!inserted) it->second.delta += p.delta;
       }
+      has_pending.store(true, std::memory_order_relaxed);
     }
   }
 
