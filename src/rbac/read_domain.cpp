@@ -61,7 +61,10 @@ void unregister_reader() noexcept {
 
 // Unlinks the record when its thread exits (its storage goes away with the thread).
 struct Unregister {
-  ~Unregister() { unregister_reader(); }
+  ~Unregister() {
+    unregister_reader();
+    t_reader.exited = true;
+  }
 };
 
 }  // namespace
@@ -77,6 +80,18 @@ void register_reader() noexcept {
   self->registered = true;
   thread_local Unregister unregister;
   (void)unregister;
+}
+
+void end_exited_read() noexcept {
+  unregister_reader();
+}
+
+std::size_t registered_readers() noexcept {
+  std::lock_guard lock(g_registry.mutex);
+  std::size_t n = 0;
+  for (ReaderRecord* p = g_registry.head.load(std::memory_order_acquire); p != nullptr; p = p->next)
+    ++n;
+  return n;
 }
 
 void ReadDomain::synchronize() const noexcept {

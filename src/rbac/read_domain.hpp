@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace tenantkit::rbac::detail {
@@ -29,7 +30,10 @@ struct ReaderRecord {
   std::atomic<std::uint64_t> epoch{0};  // 0: not reading; else the epoch it started in
   std::uint32_t depth = 0;              // nesting; the owner thread only
   bool registered = false;              // the owner thread only
-  ReaderRecord* next = nullptr;         // registry list (see read_domain.cpp)
+  // The owner thread is exiting and its unlinking destructor has run: a check made later (from
+  // another thread_local's destructor) links the record for the read only.
+  bool exited = false;
+  ReaderRecord* next = nullptr;  // registry list (see read_domain.cpp)
 };
 
 struct ReadGlobals {
@@ -45,6 +49,10 @@ extern thread_local constinit ReaderRecord t_reader [[gnu::tls_model("initial-ex
 
 /// Links the calling thread's record into the registry (first read of a thread).
 void register_reader() noexcept;
+// Unlinks the record of an exiting thread at the end of a read (see ReaderRecord::exited).
+void end_exited_read() noexcept;
+// Records linked in the registry (tests).
+std::size_t registered_readers() noexcept;
 
 class ReadDomain {
  public:
@@ -65,7 +73,11 @@ class ReadDomain {
     }
     ~Guard() {
       ReaderRecord& r = t_reader;
-      if (--r.depth == 0) r.epoch.store(0, std::memory_order_release);
+      if (--r.depth == 0) {
+        r.epoch.store(0, std::memory_order_release);
+        if (r.exited) [[unlikely]]
+          end_exited_read();
+      }
     }
     Guard(const Guard&) = delete;
     Guard& operator=(const Guard&) = delete;

@@ -14,6 +14,8 @@
 #include <tenantkit/rbac/engine.hpp>
 #include <tenantkit/testing/matchers.hpp>
 
+#include "rbac/read_domain.hpp"
+
 namespace tenantkit::rbac {
 namespace {
 
@@ -186,6 +188,35 @@ TEST(EngineLayout, ManyDistinctRoleSetsKeepTheirOwnGrants) {
   EXPECT_FALSE(engine.can("t", "late", "res4:read"));
   EXPECT_THAT(engine.user_roles("t", "user-13"), Optional(ElementsAre("r1")));
   EXPECT_THAT(engine.user_roles("t", "user-14"), Optional(ElementsAre("r1", "r2")));
+}
+
+// A thread_local built before a thread's first check is destroyed after the record's unlinking
+// destructor; if it checks then, the record is linked again for that read only. Left linked, it
+// would outlive the thread's storage and the next writer would scan freed memory.
+Engine* g_exit_engine = nullptr;
+struct ChecksAtThreadExit {
+  ~ChecksAtThreadExit() {
+    if (g_exit_engine != nullptr) (void)g_exit_engine->can("t", "u-late", "data:read");
+  }
+};
+
+TEST(EngineLayout, ChecksFromThreadExitDestructorsLeaveNoRecordBehind) {
+  Engine engine;
+  ASSERT_THAT(engine.set_user_roles("t", "u-late", V{"member"}), IsOk());
+  g_exit_engine = &engine;
+  (void)engine.can("t", "u-late", "data:read");  // this thread's own record, linked for good
+  const std::size_t before = detail::registered_readers();
+  for (int i = 0; i < 4; ++i) {
+    std::thread([&] {
+      thread_local ChecksAtThreadExit late;  // built before the first check: destroyed after it
+      (void)late;
+      EXPECT_TRUE(engine.can("t", "u-late", "data:read"));
+    }).join();
+    EXPECT_EQ(detail::registered_readers(), before) << "after thread " << i;
+    // A writer scans the registry: with a record left behind it would read a dead thread's TLS.
+    ASSERT_THAT(engine.set_user_roles("t", "u" + std::to_string(i), V{"member"}), IsOk());
+  }
+  g_exit_engine = nullptr;
 }
 
 // Reader threads start and end (each registers its reader record on its first check and unregisters
