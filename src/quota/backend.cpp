@@ -1,9 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <string>
+
 #include <tenantkit/quota/backend.hpp>
 
 namespace tenantkit::quota {
 
 QuotaBackend::~QuotaBackend() = default;
+
+Result<void> QuotaBackend::check_units(std::int64_t value, std::int64_t min,
+                                       std::string_view what) {
+  if (value < min)
+    return Error{Errc::validation_failed,
+                 std::string(what) + (min > 0 ? " must be at least 1" : " must not be negative")};
+  if (value > kUnlimited)
+    return Error{Errc::validation_failed, std::string(what) + " must not exceed 2^40 (kUnlimited)"};
+  return ok();
+}
 
 Error Outcome::to_error() const {
   switch (deny_code) {

@@ -25,12 +25,6 @@ namespace tenantkit::quota {
 
 namespace {
 
-// Costs, amounts and levels above kUnlimited (2^40) are refused: no limit is larger, and sums
-// of such values could overflow 64 bits (packed counters, Redis INCRBY, the client's replay).
-Error too_large(const char* what) {
-  return Error{Errc::validation_failed, std::string(what) + " must not exceed 2^40 (kUnlimited)"};
-}
-
 inline std::int64_t coarse_now_us() noexcept {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
@@ -935,12 +929,8 @@ struct InProcessBackend::Impl {
   // denials, gauges and buckets. Out of line, so the common case above stays small.
   [[gnu::noinline]] void decide_general(Result<Outcome>& out, std::string_view tenant,
                                         std::string_view meter, std::int64_t cost) {
-    if (cost < 0) {
-      out = Error{Errc::validation_failed, "cost must not be negative"};
-      return;
-    }
-    if (cost > kUnlimited) {
-      out = too_large("cost");
+    if (auto v = check_units(cost, 0, "cost"); !v) {
+      out = v.error();
       return;
     }
     const std::int64_t now = now_us();
@@ -1083,8 +1073,7 @@ Result<Outcome> InProcessBackend::decide(std::string_view tenant, std::string_vi
 
 Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view meter,
                                       std::int64_t amount) {
-  if (amount < 0) return Error{Errc::validation_failed, "amount must not be negative"};
-  if (amount > kUnlimited) return too_large("amount");
+  if (auto v = check_units(amount, 0, "amount"); !v) return v.error();
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   im.expire(now_us);
@@ -1099,8 +1088,7 @@ Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view 
 
 Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_view meter,
                                          std::int64_t value) {
-  if (value < 0) return Error{Errc::validation_failed, "gauge level must not be negative"};
-  if (value > kUnlimited) return too_large("gauge level");
+  if (auto v = check_units(value, 0, "gauge level"); !v) return v.error();
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   auto counter = im.lookup(tenant, meter, now_us);
@@ -1114,8 +1102,7 @@ Result<void> InProcessBackend::set_gauge(std::string_view tenant, std::string_vi
 
 Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::string_view meter,
                                               std::int64_t amount, std::chrono::seconds ttl) {
-  if (amount < 1) return Error{Errc::validation_failed, "reservation amount must be at least 1"};
-  if (amount > kUnlimited) return too_large("reservation amount");
+  if (auto v = check_units(amount, 1, "reservation amount"); !v) return v.error();
   if (ttl.count() < 1) return Error{Errc::validation_failed, "reservation ttl must be >= 1 s"};
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
@@ -1143,8 +1130,7 @@ Result<Reservation> InProcessBackend::reserve(std::string_view tenant, std::stri
 }
 
 Result<Outcome> InProcessBackend::commit(const Reservation& reservation, std::int64_t actual) {
-  if (actual < 0) return Error{Errc::validation_failed, "actual usage must not be negative"};
-  if (actual > kUnlimited) return too_large("actual usage");
+  if (auto v = check_units(actual, 0, "actual usage"); !v) return v.error();
   Impl& im = *impl_;
   const std::int64_t now_us = im.now_us();
   im.expire(now_us);

@@ -343,8 +343,9 @@ Result<std::unique_ptr<TenantSnapshot>> compile(std::string_view tenant, const M
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     const std::span<const std::uint32_t> set(ids);
+    // hash_bytes() sets bit 0 (never 0): the slot comes from the bits above it.
     std::size_t i =
-        detail::hash_bytes({reinterpret_cast<const char*>(ids.data()), set.size_bytes()}) &
+        (detail::hash_bytes({reinterpret_cast<const char*>(ids.data()), set.size_bytes()}) >> 1) &
         (cap - 1);
     for (; grant_slots[i] != 0; i = (i + 1) & (cap - 1)) {
       const GrantRoles& r = snap->grant_ranges[grant_slots[i] - 1];
@@ -1085,19 +1086,19 @@ Result<void> Engine::check_role_definition(std::string_view tenant,
   Resolver before = resolver_of(g, snap);
   for (const std::string_view name : snap->role_list()) {
     auto was = before.sets(before.id(name), name);
+    if (!was) return was.error();
     auto now = r.sets(r.id(name), name);
-    if (!was || !now) continue;  // the edited role's own sets were checked above
+    if (!now) return now.error();
     const PermissionSet gained = (now->first - now->second) - (was->first - was->second);
     if (!gained.is_subset_of(h->permissions))
       return Error{Errc::forbidden,
                    "the change gives role '" + std::string(name) + "' permissions you lack"};
   }
   for (const auto& [user, grant_index] : next->users.entries()) {
-    (void)grant_index;
     const std::uint32_t old_slot = snap->users.find(user);
     if (old_slot == UserTable::npos) continue;
-    const PermissionSet gained = next->users.grant_bits(next->users.find(user)).allow -
-                                 snap->users.grant_bits(old_slot).allow;
+    const PermissionSet gained =
+        next->users.grant_set(grant_index).allow - snap->users.grant_bits(old_slot).allow;
     if (!gained.is_subset_of(h->permissions))
       return Error{Errc::forbidden, "the change gives members permissions you lack"};
   }

@@ -41,6 +41,8 @@ bool writers_fence() noexcept {
   return fast;
 }
 
+}  // namespace
+
 void unregister_reader() noexcept {
   std::lock_guard lock(g_registry.mutex);
   ReaderRecord* self = &t_reader;
@@ -58,6 +60,8 @@ void unregister_reader() noexcept {
   self->next = nullptr;
   self->registered = false;
 }
+
+namespace {
 
 // Unlinks the record when its thread exits (its storage goes away with the thread).
 struct Unregister {
@@ -80,10 +84,6 @@ void register_reader() noexcept {
   self->registered = true;
   thread_local Unregister unregister;
   (void)unregister;
-}
-
-void end_exited_read() noexcept {
-  unregister_reader();
 }
 
 std::size_t registered_readers() noexcept {

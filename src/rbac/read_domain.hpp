@@ -49,8 +49,9 @@ extern thread_local constinit ReaderRecord t_reader [[gnu::tls_model("initial-ex
 
 /// Links the calling thread's record into the registry (first read of a thread).
 void register_reader() noexcept;
-// Unlinks the record of an exiting thread at the end of a read (see ReaderRecord::exited).
-void end_exited_read() noexcept;
+/// Unlinks the calling thread's record: at thread exit, and at the end of each read made after
+/// that (see ReaderRecord::exited).
+void unregister_reader() noexcept;
 // Records linked in the registry (tests).
 std::size_t registered_readers() noexcept;
 
@@ -76,7 +77,7 @@ class ReadDomain {
       if (--r.depth == 0) {
         r.epoch.store(0, std::memory_order_release);
         if (r.exited) [[unlikely]]
-          end_exited_read();
+          unregister_reader();
       }
     }
     Guard(const Guard&) = delete;

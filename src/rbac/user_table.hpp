@@ -228,11 +228,13 @@ class UserTable {
     std::memcpy(&g, block_ + header(word_).grant_of_at + slot * sizeof(std::uint32_t), sizeof g);
     return g;
   }
-  /// The effective permissions of the member in `slot`.
-  const GrantBits& grant_bits(std::uint32_t slot) const noexcept {
+  /// The effective permissions of grant `index` (a grant index from entries()).
+  const GrantBits& grant_set(std::uint32_t index) const noexcept {
     return *std::launder(reinterpret_cast<const GrantBits*>(block_ + header(word_).sets_at +
-                                                            grant(slot) * sizeof(GrantBits)));
+                                                            index * sizeof(GrantBits)));
   }
+  /// The effective permissions of the member in `slot`.
+  const GrantBits& grant_bits(std::uint32_t slot) const noexcept { return grant_set(grant(slot)); }
   std::size_t size() const noexcept { return block_ == nullptr ? 0 : header(word_).count; }
   /// Heap bytes held.
   std::size_t bytes() const noexcept { return bytes_; }

@@ -65,6 +65,12 @@ class QuotaBackend {
 
  protected:
   QuotaBackend() = default;
+
+  /// The range every backend accepts for a cost, amount or level: `min` (0, or 1 for a
+  /// reservation) up to kUnlimited. Errors: validation_failed, "<what> must not be negative" or
+  /// "<what> must be at least 1" below, "<what> must not exceed 2^40 (kUnlimited)" above (no
+  /// limit is larger, and larger values could overflow the sums a backend keeps).
+  static Result<void> check_units(std::int64_t value, std::int64_t min, std::string_view what);
 };
 
 }  // namespace tenantkit::quota

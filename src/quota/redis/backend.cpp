@@ -27,12 +27,6 @@ namespace tenantkit::quota::redis {
 
 namespace {
 
-// Costs, amounts and levels above kUnlimited (2^40) are refused: no limit is larger, and sums
-// of such values could overflow 64 bits (packed counters, Redis INCRBY, the client's replay).
-Error too_large(const char* what) {
-  return Error{Errc::validation_failed, std::string(what) + " must not exceed 2^40 (kUnlimited)"};
-}
-
 using Steady = std::chrono::steady_clock;
 
 using detail::Endpoint;
@@ -714,8 +708,7 @@ RedisBackend::~RedisBackend() = default;
 
 Result<Outcome> RedisBackend::decide(std::string_view tenant, std::string_view meter,
                                      std::int64_t cost) {
-  if (cost < 0) return Error{Errc::validation_failed, "cost must not be negative"};
-  if (cost > kUnlimited) return too_large("cost");
+  if (auto v = check_units(cost, 0, "cost"); !v) return v.error();
   auto r = impl_->resolve(tenant, meter);
   if (!r) return r.error();
   auto rep = impl_->call('d', tenant, meter, *r, cost, 0);
@@ -728,8 +721,7 @@ Result<Outcome> RedisBackend::decide(std::string_view tenant, std::string_view m
 
 Result<Outcome> RedisBackend::add(std::string_view tenant, std::string_view meter,
                                   std::int64_t amount) {
-  if (amount < 0) return Error{Errc::validation_failed, "amount must not be negative"};
-  if (amount > kUnlimited) return too_large("amount");
+  if (auto v = check_units(amount, 0, "amount"); !v) return v.error();
   auto r = impl_->resolve(tenant, meter);
   if (!r) return r.error();
   auto rep = impl_->call('a', tenant, meter, *r, amount, 0);
@@ -743,8 +735,7 @@ Result<Outcome> RedisBackend::add(std::string_view tenant, std::string_view mete
 
 Result<void> RedisBackend::set_gauge(std::string_view tenant, std::string_view meter,
                                      std::int64_t value) {
-  if (value < 0) return Error{Errc::validation_failed, "gauge level must not be negative"};
-  if (value > kUnlimited) return too_large("gauge level");
+  if (auto v = check_units(value, 0, "gauge level"); !v) return v.error();
   auto r = impl_->resolve(tenant, meter);
   if (!r) return r.error();
   if (r->policy.kind != MeterKind::gauge)
@@ -756,8 +747,7 @@ Result<void> RedisBackend::set_gauge(std::string_view tenant, std::string_view m
 
 Result<Reservation> RedisBackend::reserve(std::string_view tenant, std::string_view meter,
                                           std::int64_t amount, std::chrono::seconds ttl) {
-  if (amount < 1) return Error{Errc::validation_failed, "reservation amount must be at least 1"};
-  if (amount > kUnlimited) return too_large("reservation amount");
+  if (auto v = check_units(amount, 1, "reservation amount"); !v) return v.error();
   if (ttl.count() < 1) return Error{Errc::validation_failed, "reservation ttl must be >= 1 s"};
   auto r = impl_->resolve(tenant, meter);
   if (!r) return r.error();
@@ -777,8 +767,7 @@ Result<Reservation> RedisBackend::reserve(std::string_view tenant, std::string_v
 }
 
 Result<Outcome> RedisBackend::commit(const Reservation& reservation, std::int64_t actual) {
-  if (actual < 0) return Error{Errc::validation_failed, "actual usage must not be negative"};
-  if (actual > kUnlimited) return too_large("actual usage");
+  if (auto v = check_units(actual, 0, "actual usage"); !v) return v.error();
   if (reservation.id == 0) return Error{Errc::not_found, "unknown reservation"};
   auto r = impl_->resolve(reservation.tenant, reservation.meter);
   if (!r) return r.error();
@@ -944,12 +933,8 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         round.clear();
         while (round.size() < room && next < requests.size()) {
           const Request& q = requests[next];
-          if (q.cost < 0) {
-            sink(next++, Error{Errc::validation_failed, "cost must not be negative"});
-            continue;
-          }
-          if (q.cost > kUnlimited) {
-            sink(next++, too_large("cost"));
+          if (auto v = check_units(q.cost, 0, "cost"); !v) {
+            sink(next++, v.error());
             continue;
           }
           auto r = im.resolve(q.tenant, q.meter);

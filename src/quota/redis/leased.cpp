@@ -280,18 +280,29 @@ struct LeasedBackend::Impl {
         std::memory_order_relaxed);
   }
 
+  struct Unspent {
+    std::int64_t units = 0;  // 0: nothing Redis still counts
+    std::int64_t window_index = 0;
+  };
+  // Empties a meter's pool (under e.mu). Its units are worth returning only while their window
+  // lasts: Redis has reset a window that has passed.
+  static Unspent take_unspent(Entry& e, std::int64_t now_us) {
+    const std::int64_t index = e.window_index.load(std::memory_order_relaxed);
+    const std::uint64_t w = e.word.exchange(pack(index, 0), std::memory_order_acq_rel);
+    const bool live = now_us < e.reset_us.load(std::memory_order_acquire) &&
+                      epoch_of(w) == pack(index, 0) >> kUnitBits;
+    return {live ? units_of(w) : 0, index};
+  }
+
   // Re-reads the policy when the LimitSource moved (under e.mu). Returns whether it is leased.
   Result<bool> refresh(Entry& e, std::uint64_t version) {
     if (e.version.load(std::memory_order_acquire) == version)
       return e.leased.load(std::memory_order_relaxed);
     // Units leased under the old policy (a lower limit now, or no leasing) are not spent under
-    // the new one: they go back to Redis, and the next lease follows the new policy.
-    const std::int64_t index = e.window_index.load(std::memory_order_relaxed);
-    const std::uint64_t w = e.word.exchange(pack(index, 0), std::memory_order_acq_rel);
-    const std::int64_t units = units_of(w);
-    if (units > 0 && to_us(clock.now()) < e.reset_us.load(std::memory_order_acquire) &&
-        epoch_of(w) == pack(index, 0) >> kUnitBits)
-      (void)redis.return_lease(e.tenant, e.meter, units, index);  // lost: counted until the end
+    // the new one: they go back to Redis, and the next lease follows the new policy. A failed
+    // return leaves them counted in Redis until the window ends (never an overshoot).
+    if (const Unspent u = take_unspent(e, to_us(clock.now())); u.units > 0)
+      (void)redis.return_lease(e.tenant, e.meter, u.units, u.window_index);
     auto p = limits.policy(e.tenant, e.meter);
     if (!p) return p.error();
     const bool leased = (p->kind == MeterKind::counter || p->kind == MeterKind::fixed_window) &&
@@ -426,11 +437,8 @@ Result<void> LeasedBackend::return_leases() {
     for (const auto& e : sh.entries) {
       std::lock_guard lk(e->mu);
       e->refill_below.store(-1, std::memory_order_relaxed);  // until the next lease
-      const std::uint64_t w = e->word.exchange(pack(e->window_index.load(), 0));
-      const std::int64_t units = units_of(w);
-      const auto index = e->window_index.load(std::memory_order_relaxed);
-      if (units > 0 && now_us < e->reset_us.load() && epoch_of(w) == pack(index, 0) >> kUnitBits)
-        todo.push_back(Give{e.get(), units, index});
+      if (const Impl::Unspent u = Impl::take_unspent(*e, now_us); u.units > 0)
+        todo.push_back(Give{e.get(), u.units, u.window_index});
     }
   }
   Result<void> result = ok();
