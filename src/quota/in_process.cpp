@@ -31,6 +31,12 @@ inline std::int64_t coarse_now_us() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
 
+// The seconds of the coarse clock: time() reads the same seconds field of the vDSO's data that
+// CLOCK_REALTIME_COARSE does (one load, no sequence-counter loop, no division).
+inline std::int64_t coarse_seconds() noexcept {
+  return static_cast<std::int64_t>(::time(nullptr));
+}
+
 class CoarseClock final : public Clock {
  public:
   Timestamp now() const noexcept override {
@@ -53,6 +59,11 @@ inline std::uint64_t load8(const char* p) noexcept {
   return v;
 }
 
+// The mask of the low n (0..8) bytes of a word (two shifts: n = 8 must not shift by 64).
+inline std::uint64_t byte_mask(std::size_t n) noexcept {
+  return ((std::uint64_t{1} << (4 * n)) << (4 * n)) - 1;
+}
+
 // The first n (0..8) bytes as a little-endian word, zero above: two overlapping reads put each
 // byte at bit 8 x its index (the overlap ORs a byte with itself), so nothing past p + n is read.
 inline std::uint64_t load_prefix(const char* p, std::size_t n) noexcept {
@@ -70,9 +81,16 @@ inline std::uint64_t load_prefix(const char* p, std::size_t n) noexcept {
   return byte(p[0]) | (byte(p[n >> 1]) << (8 * (n >> 1))) | (byte(p[n - 1]) << (8 * (n - 1)));
 }
 
-// The mask of the low n (0..8) bytes of a word (two shifts: n = 8 must not shift by 64).
-inline std::uint64_t byte_mask(std::size_t n) noexcept {
-  return ((std::uint64_t{1} << (4 * n)) << (4 * n)) - 1;
+// load_prefix() of a key part on the decision path: one 8-byte read, masked, when those 8 bytes
+// lie in p's 4 KiB page (pages are multiples of that). The bytes past p + n are read but never
+// used; a read that stays in a mapped page cannot fault, so only their values are unknown, and
+// the mask drops them. AddressSanitizer would report the read past a short heap string, so
+// sanitized builds read exactly n bytes.
+inline std::uint64_t load_key_word(const char* p, std::size_t n) noexcept {
+#if !defined(__SANITIZE_ADDRESS__)
+  if ((reinterpret_cast<std::uintptr_t>(p) & 4095) <= 4096 - 8) return load8(p) & byte_mask(n);
+#endif
+  return load_prefix(p, n);
 }
 
 inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept {
@@ -90,6 +108,7 @@ inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept
 // Short keys (tenant and meter of at most 8 bytes each: "t4711" or a short id with "requests")
 // are read as one word each and mixed in two multiply-folds, wyhash's short-input scheme; the
 // lengths go in too, so keys that differ only in where tenant ends and meter starts differ.
+// An entry stores a short key as those two words (zero-padded), so a compare is two loads.
 inline bool short_key(std::string_view tenant, std::string_view meter) noexcept {
   return std::max(tenant.size(), meter.size()) <= 8;
 }
@@ -102,15 +121,23 @@ struct Probe {
   std::uint64_t hash = 0;
   std::uint64_t tenant_word = 0;  // short keys: load_prefix() of each part
   std::uint64_t meter_word = 0;
+  std::uint32_t lens = 0;  // Entry::lens of the key
   bool small = false;
 };
+
+inline std::uint32_t pack_lens(std::size_t tenant, std::size_t meter) noexcept {
+  return static_cast<std::uint32_t>(tenant | (meter << 16));
+}
 
 inline Probe probe_of(std::string_view tenant, std::string_view meter) noexcept {
   Probe p{tenant, meter};
   p.small = short_key(tenant, meter);
+  // No entry has a part over 1 KiB: a longer one gets lengths no entry has.
+  p.lens =
+      (tenant.size() | meter.size()) > 0xFFFF ? UINT32_MAX : pack_lens(tenant.size(), meter.size());
   if (p.small) {
-    p.tenant_word = load_prefix(tenant.data(), tenant.size());
-    p.meter_word = load_prefix(meter.data(), meter.size());
+    p.tenant_word = load_key_word(tenant.data(), tenant.size());
+    p.meter_word = load_key_word(meter.data(), meter.size());
     const std::uint64_t lens = (tenant.size() << 8) | meter.size();
     const std::uint64_t h =
         fold(p.tenant_word ^ 0xA0761D6478BD642FULL, p.meter_word ^ 0xE7037ED1A0B428DBULL);
@@ -174,9 +201,6 @@ struct Compiled {
   Policy source;
 };
 
-// Units per window a counter counts on its own word before it leases chunks to stripes.
-constexpr std::int64_t kDirectUnits = 256;
-
 constexpr std::size_t kShardBits = 6;
 constexpr std::size_t kShards = std::size_t{1} << kShardBits;
 constexpr std::size_t kBlockBits = 12;
@@ -189,22 +213,51 @@ constexpr int kFrontShift = 45;  // hash bits 45..49: apart from the shard, tag 
 }  // namespace
 
 // One counter, sized so that it and a short key ("t4711" + "requests") share one cache line:
-// the key bytes follow the struct in the same allocation (64-byte aligned). `state` is written
-// only when a stripe leases a chunk, so the line stays shared between cores.
+// the key bytes follow the struct in the same allocation (64-byte aligned): a short key (see
+// short_key()) as two zero-padded words, tenant then meter, 16 bytes; a longer one as the
+// tenant's bytes followed by the meter's. `state` is written only when a stripe leases a chunk,
+// so the line stays shared between cores.
 struct Entry {
   std::atomic<const Compiled*> policy{nullptr};
   std::atomic<std::uint64_t> policy_version{0};
   std::atomic<std::uint64_t> window{0};  // cache: (epoch | window end in s since the anchor)
   std::atomic<std::uint64_t> state{0};   // counter word, gauge level, or bucket TAT (ns)
   std::int64_t first_use_us = 0;
-  std::uint32_t index : 24 = 0;  // stripe word index (< 4 Mi)
-  std::uint32_t home : 8 = 0;    // stripe of the CPU that created it (see counter())
-  std::uint16_t tenant_len = 0;
-  std::uint16_t meter_len = 0;
+  // The stripe word index (low 24 bits, < 4 Mi) and the home stripe (high 8 bits): the stripe
+  // of the CPU that created the counter, until another CPU spends from it (kNoHome; see
+  // counter()). Written once at creation (before publication) and at most once after.
+  std::atomic<std::uint32_t> placement{0};
+  std::uint32_t lens = 0;  // pack_lens(): tenant length | meter length << 16 (each <= 1 KiB)
 
+  static constexpr std::uint32_t kNoHome = 0xFF;  // stripes are < 64
+
+  std::uint32_t index() const noexcept {
+    return placement.load(std::memory_order_relaxed) & 0xFFFFFF;
+  }
+  std::uint32_t home() const noexcept { return placement.load(std::memory_order_relaxed) >> 24; }
+  void leave_home() noexcept { placement.fetch_or(kNoHome << 24, std::memory_order_relaxed); }
+  std::size_t tenant_len() const noexcept { return lens & 0xFFFF; }
+  std::size_t meter_len() const noexcept { return lens >> 16; }
+  bool small() const noexcept { return std::max(tenant_len(), meter_len()) <= 8; }
   const char* key() const noexcept { return reinterpret_cast<const char*>(this + 1); }
-  std::string_view tenant() const noexcept { return {key(), tenant_len}; }
-  std::string_view meter() const noexcept { return {key() + tenant_len, meter_len}; }
+  std::string_view tenant() const noexcept { return {key(), tenant_len()}; }
+  std::string_view meter() const noexcept {
+    return {key() + (small() ? 8 : tenant_len()), meter_len()};
+  }
+
+  // The bytes the key takes after the entry.
+  static std::size_t key_bytes(std::string_view tenant, std::string_view meter) noexcept {
+    return short_key(tenant, meter) ? 16 : tenant.size() + meter.size();
+  }
+  // Writes the key after the entry (key_bytes() of room) and its lengths.
+  void set_key(std::string_view tenant, std::string_view meter) noexcept {
+    char* k = reinterpret_cast<char*>(this + 1);
+    const bool padded = short_key(tenant, meter);
+    if (padded) std::memset(k, 0, 16);
+    std::memcpy(k, tenant.data(), tenant.size());
+    std::memcpy(k + (padded ? 8 : tenant.size()), meter.data(), meter.size());
+    lens = pack_lens(tenant.size(), meter.size());
+  }
 };
 static_assert(sizeof(Entry) == 48);
 static_assert(sizeof(Entry) + 16 <= 64, "a short key's two words must lie in the entry's line");
@@ -220,13 +273,10 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
   return load_prefix(a, n) == load_prefix(b, n);
 }
 
-// A short key's bytes end at most 16 bytes after key(), inside the entry's 64-byte line (front
-// cell or arena slot), so the entry side is read as two whole words and masked.
+// Equal lengths, then a short key's two padded words (one compare), or the bytes of a longer one.
 [[gnu::always_inline]] inline bool matches(const Entry& e, const Probe& p) noexcept {
-  if (e.tenant_len != p.tenant.size() || e.meter_len != p.meter.size()) return false;
-  if (p.small)
-    return (((load8(e.key()) & byte_mask(p.tenant.size())) ^ p.tenant_word) |
-            ((load8(e.key() + p.tenant.size()) & byte_mask(p.meter.size())) ^ p.meter_word)) == 0;
+  if (e.lens != p.lens) return false;
+  if (p.small) return ((load8(e.key()) ^ p.tenant_word) | (load8(e.key() + 8) ^ p.meter_word)) == 0;
   return same_bytes(e.key(), p.tenant.data(), p.tenant.size()) &&
          same_bytes(e.key() + p.tenant.size(), p.meter.data(), p.meter.size());
 }
@@ -254,7 +304,7 @@ class EntryArena {
   ~EntryArena() = default;  // entries are trivially destructible: dropping the chunks is enough
 
   Entry* make(std::string_view tenant, std::string_view meter) {
-    const std::size_t bytes = (sizeof(Entry) + tenant.size() + meter.size() + 63) / 64 * 64;
+    const std::size_t bytes = (sizeof(Entry) + Entry::key_bytes(tenant, meter) + 63) / 64 * 64;
     if (left_ < bytes) {
       next_chunk_ = std::max(std::min<std::size_t>(next_chunk_ * 2, 16384), bytes);
       chunks_.push_back(aligned_bytes(next_chunk_));
@@ -265,11 +315,7 @@ class EntryArena {
     cursor_ += bytes;
     left_ -= bytes;
     Entry* e = new (raw) Entry;
-    char* key = reinterpret_cast<char*>(e + 1);
-    std::memcpy(key, tenant.data(), tenant.size());
-    std::memcpy(key + tenant.size(), meter.data(), meter.size());
-    e->tenant_len = static_cast<std::uint16_t>(tenant.size());
-    e->meter_len = static_cast<std::uint16_t>(meter.size());
+    e->set_key(tenant, meter);
     return e;
   }
 
@@ -401,7 +447,7 @@ struct InProcessBackend::Impl {
   }
 
   static bool fits_front(std::string_view tenant, std::string_view meter) noexcept {
-    return sizeof(Entry) + tenant.size() + meter.size() <= 64;
+    return sizeof(Entry) + Entry::key_bytes(tenant, meter) <= 64;
   }
 
   [[gnu::always_inline]] Entry* find(const Probe& p) const noexcept {
@@ -526,19 +572,15 @@ struct InProcessBackend::Impl {
     if (fits_front(tenant, meter)) {
       Entry& cell = front_cell(h);
       if (cell.policy.load(std::memory_order_relaxed) == nullptr) {  // free: shard mutex held
-        char* key = reinterpret_cast<char*>(&cell + 1);
-        std::memcpy(key, tenant.data(), tenant.size());
-        std::memcpy(key + tenant.size(), meter.data(), meter.size());
-        cell.tenant_len = static_cast<std::uint16_t>(tenant.size());
-        cell.meter_len = static_cast<std::uint16_t>(meter.size());
+        cell.set_key(tenant, meter);
         e = &cell;
       }
     }
     if (e == nullptr) e = sh.arena.make(tenant, meter);
     if ((reinterpret_cast<std::uintptr_t>(e) >> (kTagShift + 6)) != 0)
       return Error{Errc::unavailable, "in-process quota backend: address outside 57 bits"};
-    e->index = *index;
-    e->home = static_cast<std::uint8_t>(current_stripe());
+    e->placement.store(*index | (static_cast<std::uint32_t>(current_stripe()) << 24),
+                       std::memory_order_relaxed);
     e->first_use_us = now_us;
     e->policy_version.store(version, std::memory_order_relaxed);
     e->policy.store(*compiled, std::memory_order_release);  // publishes a front cell
@@ -589,7 +631,7 @@ struct InProcessBackend::Impl {
       // The state word means something else for another kind: start the meter afresh.
       e.state.store(0, std::memory_order_release);
       for (std::size_t s = 0; s < stripes; ++s)
-        stripe_word(e.index, s).store(0, std::memory_order_release);
+        stripe_word(e.index(), s).store(0, std::memory_order_release);
     }
     if (old->window_us != fresh->window_us || old->anchor_us != fresh->anchor_us ||
         old->has_anchor != fresh->has_anchor)
@@ -677,13 +719,13 @@ struct InProcessBackend::Impl {
 
   // ---- counters and fixed windows ----------------------------------------------------------
 
-  // The direct path (see counter()): `cost` units on the counter word itself, while the window's
-  // first kDirectUnits units last. Callers take it on the counter's home CPU only.
+  // The direct path (see counter()): `cost` units on the counter word itself, while it has them.
+  // Callers take it on the counter's home CPU only, or without leasing.
   [[gnu::always_inline]] static bool take_direct(Outcome& o, Entry& e, const Compiled& c,
                                                  std::uint32_t k, std::int64_t end_us,
                                                  std::int64_t cost) noexcept {
     std::uint64_t g = e.state.load(std::memory_order_acquire);
-    while (epoch_of(g) == k && units_of(g) + cost <= std::min(kDirectUnits, c.limit)) {
+    while (epoch_of(g) == k && c.limit - units_of(g) >= cost) {
       if (e.state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
                                         std::memory_order_acq_rel, std::memory_order_acquire)) {
         make_allowed(o, c, units_of(g) + cost, end_us);
@@ -713,7 +755,7 @@ struct InProcessBackend::Impl {
   std::int64_t leased_units(const Entry& e, std::uint32_t epoch) const noexcept {
     std::int64_t sum = 0;
     for (std::size_t s = 0; s < stripes; ++s) {
-      const std::uint64_t b = stripe_word(e.index, s).load(std::memory_order_acquire);
+      const std::uint64_t b = stripe_word(e.index(), s).load(std::memory_order_acquire);
       if (epoch_of(b) == epoch) sum += units_of(b);
     }
     return sum;
@@ -721,7 +763,7 @@ struct InProcessBackend::Impl {
 
   bool spend_leased(const Entry& e, std::uint32_t epoch, std::int64_t cost) const noexcept {
     for (std::size_t s = 0; s < stripes; ++s) {
-      auto& word = stripe_word(e.index, s);
+      auto& word = stripe_word(e.index(), s);
       std::uint64_t b = word.load(std::memory_order_acquire);
       while (epoch_of(b) == epoch && units_of(b) >= cost) {
         if (word.compare_exchange_weak(b, b - static_cast<std::uint64_t>(cost),
@@ -749,16 +791,16 @@ struct InProcessBackend::Impl {
     std::uint32_t k = window_epoch(e, c, now_us, end_us);
     std::atomic<std::uint64_t>* mine = nullptr;
     if (leasing) {
-      // Direct path: the first kDirectUnits units of a window are counted on the counter word
-      // itself, which shares the entry's cache line. Most tenants never get further, so their
-      // decisions touch no stripe line (one cache miss less for a cold tenant); the few hot
-      // ones move on to per-CPU stripes, where threads do not fight over one line. Only the
-      // counter's home CPU takes the direct path: another CPU leases a chunk at once, which
-      // also ends the direct path for the home CPU, so a counter used from two cores stops
-      // bouncing its entry line (key, policy and window) between them on every decision.
+      // Direct path: while only the CPU that created a counter (its home) spends from it, units
+      // are counted on the counter word itself, which shares the entry's cache line: no stripe
+      // line is touched. The first time another CPU spends from it, the counter leaves home for
+      // good, and from then on every CPU, the former home too, spends units its own stripe
+      // leased in chunks, so threads on different cores do not fight over the entry's line.
       const std::size_t here = current_stripe();
-      if (cost > 0 && here == e.home && take_direct(o, e, c, k, end_us, cost)) return;
-      mine = &stripe_word(e.index, here);
+      const std::uint32_t home = e.home();
+      if (cost > 0 && here == home && take_direct(o, e, c, k, end_us, cost)) return;
+      if (cost > 0 && here != home && home != Entry::kNoHome) e.leave_home();
+      mine = &stripe_word(e.index(), here);
       // Then units this CPU's stripe leased earlier in this window.
       if (cost > 0 && take_leased(o, e, c, *mine, k, end_us, cost)) return;
     }
@@ -882,31 +924,42 @@ struct InProcessBackend::Impl {
     // 1..kUnlimited (one compare): zero, negative and oversized costs take the general path.
     if (static_cast<std::uint64_t>(cost) - 1 >= static_cast<std::uint64_t>(kUnlimited))
       return false;
-    const std::int64_t now = now_us();
-    if (now >= next_expiry.load(std::memory_order_relaxed)) return false;
     Entry* e = find(probe_of(tenant, meter));
     if (e == nullptr) [[unlikely]]
       return false;
     if (e->policy_version.load(std::memory_order_acquire) != limits.version()) return false;
     const Compiled& c = *e->policy.load(std::memory_order_acquire);
     if (c.kind != MeterKind::counter && c.kind != MeterKind::fixed_window) return false;
-    std::uint32_t k = 0;
-    std::int64_t end_us = 0;
-    if (!cached_window(*e, c, now, k, end_us)) return false;
-    if (!leasing) {
-      std::uint64_t g = e->state.load(std::memory_order_acquire);
-      while (epoch_of(g) == k && c.limit - units_of(g) >= cost) {
-        if (e->state.compare_exchange_weak(g, g + static_cast<std::uint64_t>(cost),
-                                           std::memory_order_acq_rel, std::memory_order_acquire)) {
-          make_allowed(o, c, units_of(g) + cost, end_us);
-          return true;
-        }
-      }
-      return false;
+    // The clock. The default one is first read as whole seconds (time(): one load from the
+    // vDSO, the seconds field CLOCK_REALTIME_COARSE also reads), which bounds the coarse
+    // reading to [lo, lo + 1 s); when every instant of that second is before the next
+    // reservation's expiry and inside the cached window, any reading would decide the same, so
+    // the microseconds are not needed. Otherwise (the last second of a window, 1 s windows not
+    // on a second boundary, a custom clock) the exact reading decides, as in the general path.
+    const std::uint64_t w = e->window.load(std::memory_order_relaxed);
+    const std::int64_t anchor = anchor_of(*e, c);
+    const std::int64_t end_us = anchor + units_of(w) * 1'000'000;
+    const std::int64_t start_us = end_us - c.window_us;
+    const std::int64_t expiry = next_expiry.load(std::memory_order_relaxed);
+    // A reading before the anchor counts as the anchor (see cached_window()).
+    const auto holds = [&](std::int64_t lo, std::int64_t hi) noexcept {
+      return hi < expiry && std::max(hi, anchor) < end_us && std::max(lo, anchor) >= start_us;
+    };
+    bool inside = false;
+    if (coarse) {
+      const std::int64_t lo = coarse_seconds() * 1'000'000;
+      inside = holds(lo, lo + 999'999);
     }
+    if (!inside) {
+      const std::int64_t now = now_us();
+      if (!holds(now, now)) return false;
+    }
+    const std::uint32_t k = epoch_of(w);
+    if (!leasing) return take_direct(o, *e, c, k, end_us, cost);
     const std::size_t here = current_stripe();
-    if (here == e->home && take_direct(o, *e, c, k, end_us, cost)) return true;
-    return take_leased(o, *e, c, stripe_word(e->index, here), k, end_us, cost);
+    const std::uint32_t placement = e->placement.load(std::memory_order_relaxed);
+    if (here == (placement >> 24)) return take_direct(o, *e, c, k, end_us, cost);
+    return take_leased(o, *e, c, stripe_word(placement & 0xFFFFFF, here), k, end_us, cost);
   }
 
   // A counter with its current policy, created on first use.
@@ -1061,8 +1114,9 @@ std::size_t InProcessBackend::stripes() const noexcept {
   return impl_->stripes;
 }
 
-Result<Outcome> InProcessBackend::decide(std::string_view tenant, std::string_view meter,
-                                         std::int64_t cost) {
+[[gnu::flatten]] Result<Outcome> InProcessBackend::decide(std::string_view tenant,
+                                                          std::string_view meter,
+                                                          std::int64_t cost) {
   // One named result on every path, so it is built in the caller's storage (NRVO).
   Result<Outcome> out{boost::system::in_place_value};
   Impl& im = *impl_;

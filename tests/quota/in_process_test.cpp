@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -10,6 +11,11 @@
 
 #include <tenantkit/quota/in_process.hpp>
 #include <tenantkit/testing/matchers.hpp>
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace tenantkit::quota {
 namespace {
@@ -228,6 +234,118 @@ TEST(InProcessBackend, EveryAllowedDecisionReportsUsageRemainingAndTheEightyPerc
   EXPECT_GT(last, 0);
   EXPECT_FALSE(q.decide("t1", "big", 1)->allowed());
   EXPECT_EQ(q.decide("t1", "big", 0)->used, 5000);
+}
+
+// A short key part is read as one 8-byte word when those 8 bytes lie in its page; a part that
+// ends at a page whose next page is not mapped must be read byte-wise, or this test crashes. The
+// parts then count with the same counter as copies of them elsewhere.
+TEST(InProcessBackend, KeyPartsThatEndAtAnUnmappedPageAreReadSafely) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  void* mem = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED);
+  char* end = static_cast<char*>(mem) + page;
+  ASSERT_EQ(::mprotect(end, page, PROT_NONE), 0);
+  InMemoryLimitSource limits;
+  limits.set_default("requests", Policy::counter(100));
+  InProcessBackend q(limits);
+  for (std::size_t n = 1; n <= 8; ++n) {
+    const std::string tenant = "t" + std::string(n - 1, static_cast<char>('a' + n));
+    std::memcpy(end - n, tenant.data(), n);
+    const std::string_view at_edge(end - n, n);
+    ASSERT_TRUE(q.decide(at_edge, "requests", 1)->allowed());
+    EXPECT_EQ(q.decide(tenant, "requests", 0)->used, 1) << n;
+    std::memcpy(end - 8, "requests", 8);
+    ASSERT_TRUE(q.decide(tenant, std::string_view(end - 8, 8), 1)->allowed());
+    EXPECT_EQ(q.decide(tenant, "requests", 0)->used, 2) << n;
+  }
+  ::munmap(mem, 2 * page);
+}
+
+// A reservation is matched by the tenant and meter its entry keeps: short keys (stored as two
+// padded words) and long ones (stored as their bytes) must both settle, and only for their key.
+TEST(InProcessBackend, ReservationsOfShortAndLongKeysSettleOnlyForTheirOwnKey) {
+  InMemoryLimitSource limits;
+  limits.set_default("tokens", Policy::counter(1000));
+  limits.set_default("a-long-meter-name", Policy::counter(1000));
+  InProcessBackend q(limits);
+  for (const std::string tenant : {"t1", "a-rather-long-tenant-name"}) {
+    for (const std::string meter : {"tokens", "a-long-meter-name"}) {
+      auto r = q.reserve(tenant, meter, 100, std::chrono::seconds{60});
+      ASSERT_THAT(r, IsOk());
+      Reservation other = *r;
+      other.tenant += "x";
+      EXPECT_THAT(q.commit(other, 10), HasError(Errc::not_found)) << tenant << "/" << meter;
+      auto c = q.commit(*r, 30);
+      ASSERT_THAT(c, IsOk()) << tenant << "/" << meter;
+      EXPECT_EQ(c->used, 30);
+      EXPECT_EQ(q.decide(tenant, meter, 0)->used, 30);
+    }
+  }
+}
+
+namespace {
+bool pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return ::pthread_setaffinity_np(::pthread_self(), sizeof(set), &set) == 0;
+}
+}  // namespace
+
+// A counter spends on its own word while only its home CPU uses it; when a thread on another CPU
+// joins, it leaves home and both CPUs spend leased units. Every allowed unit is counted once:
+// before, during and after the move, on the default clock (the decision's fast path).
+TEST(InProcessBackend, ACounterJoinedByASecondCpuLeavesHomeAndStaysExact) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs two CPUs";
+  InMemoryLimitSource limits;
+  limits.set_default("requests", Policy::fixed_window(20'000, std::chrono::hours{1}));
+  InProcessBackend q(limits);
+  std::atomic<int> allowed{0};
+  std::thread home([&] {
+    if (!pin_to_cpu(0)) return;
+    for (int i = 0; i < 5'000; ++i) allowed += q.decide("t1", "requests", 1)->allowed() ? 1 : 0;
+  });
+  home.join();
+  ASSERT_EQ(allowed.load(), 5'000) << "could not pin to CPU 0";
+  EXPECT_EQ(q.decide("t1", "requests", 0)->used, 5'000);
+  auto spend = [&](int cpu) {
+    if (!pin_to_cpu(cpu)) return;
+    for (int i = 0; i < 10'000; ++i) allowed += q.decide("t1", "requests", 1)->allowed() ? 1 : 0;
+  };
+  std::thread a(spend, 0), b(spend, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(allowed.load(), 20'000);
+  auto o = q.decide("t1", "requests", 0);
+  EXPECT_EQ(o->used, 20'000);
+  EXPECT_FALSE(o->allowed());
+}
+
+// One-second windows of the default clock: a window's units come back only when its reset has
+// passed (the fast path bounds the clock to whole seconds and must not decide a window ended
+// early or late), and every decision reports the window it counted in.
+TEST(InProcessBackend, OneSecondWindowsOfTheDefaultClockResetAtTheirEnd) {
+  InMemoryLimitSource limits;
+  limits.set_default("rps", Policy::fixed_window(3, std::chrono::seconds{1}));
+  InProcessBackend q(limits);
+  for (int window = 0; window < 2; ++window) {
+    auto first = q.decide("t1", "rps", 1);
+    ASSERT_TRUE(first->allowed()) << window;
+    const Timestamp reset = first->reset;
+    int allowed = 1;
+    // Until the reset, at most 3 units in all; spin through most of the window.
+    while (coarse_clock().now() + std::chrono::milliseconds{20} < reset) {
+      auto o = q.decide("t1", "rps", 1);
+      ASSERT_THAT(o, IsOk());
+      if (o->allowed()) {
+        ++allowed;
+        EXPECT_EQ(o->reset, reset);
+      }
+    }
+    EXPECT_EQ(allowed, 3) << window;
+    while (coarse_clock().now() < reset + std::chrono::milliseconds{5})
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
 }
 
 TEST(CoarseClock, IsCloseToTheSystemClock) {
