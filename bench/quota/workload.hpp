@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tenantkit::bench {
@@ -147,7 +148,12 @@ inline const std::vector<std::uint32_t>& uniform100() {
 inline std::vector<std::string> tenant_keys(std::size_t n) {
   std::vector<std::string> keys;
   keys.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) keys.push_back("t" + std::to_string(i));
+  for (std::size_t i = 0; i < n; ++i) {
+    // Appended, not "t" + to_string(i): GCC 12 warns (-Wrestrict, a false positive) on that.
+    std::string key = "t";
+    key += std::to_string(i);
+    keys.push_back(std::move(key));
+  }
   return keys;
 }
 

@@ -12,6 +12,7 @@
 
 #include <tenantkit/core/clock.hpp>
 #include <tenantkit/quota/backend.hpp>
+#include <tenantkit/quota/detail/in_process_fast.hpp>
 #include <tenantkit/quota/limits.hpp>
 
 namespace tenantkit::quota {
@@ -34,7 +35,7 @@ struct InProcessOptions {
 
 /// The in-process QuotaBackend. Safe for concurrent use by any number of threads; `limits` and
 /// `clock` must outlive it. Counters are created on first use and live until destruction
-/// (memory: about 200 bytes per tenant and meter, plus 128 KiB of front cells per backend).
+/// (memory: about 200 bytes per tenant and meter, plus 512 KiB of front cells per backend).
 class InProcessBackend final : public QuotaBackend {
  public:
   InProcessBackend(const LimitSource& limits, const Clock& clock = coarse_clock(),
@@ -42,8 +43,16 @@ class InProcessBackend final : public QuotaBackend {
   ~InProcessBackend() override;
 
   /// See QuotaBackend::decide. Lock-free and allocation-free for a tenant's meter already seen.
-  Result<Outcome> decide(std::string_view tenant, std::string_view meter,
-                         std::int64_t cost) override;
+  /// Inline: the common decision (detail::FastPath::try_fast) compiles into the caller when the
+  /// call is made on an InProcessBackend (the class is final); other cases call out of line.
+  [[gnu::always_inline]] Result<Outcome> decide(std::string_view tenant, std::string_view meter,
+                                                std::int64_t cost) override {
+    // One named result on every path, so it is built in the caller's storage (NRVO).
+    Result<Outcome> out{boost::system::in_place_value};
+    if (!fast_->try_fast(*out, tenant, meter, cost)) [[unlikely]]
+      decide_general(out, tenant, meter, cost);
+    return out;
+  }
   Result<Outcome> add(std::string_view tenant, std::string_view meter,
                       std::int64_t amount) override;
   Result<void> set_gauge(std::string_view tenant, std::string_view meter,
@@ -59,7 +68,12 @@ class InProcessBackend final : public QuotaBackend {
   struct Impl;
 
  private:
+  // Every decision try_fast() does not answer: creation, a new window, leasing, denials, ...
+  void decide_general(Result<Outcome>& out, std::string_view tenant, std::string_view meter,
+                      std::int64_t cost);
+
   std::unique_ptr<Impl> impl_;
+  detail::FastPath* fast_;  // impl_, as the part that decide() reads inline
 };
 
 }  // namespace tenantkit::quota
