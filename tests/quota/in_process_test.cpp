@@ -296,7 +296,13 @@ bool pin_to_cpu(int cpu) {
 // joins, it leaves home and both CPUs spend leased units. Every allowed unit is counted once:
 // before, during and after the move, on the default clock (the decision's fast path).
 TEST(InProcessBackend, ACounterJoinedByASecondCpuLeavesHomeAndStaysExact) {
-  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs two CPUs";
+  {
+    cpu_set_t allowed_cpus;
+    CPU_ZERO(&allowed_cpus);
+    ASSERT_EQ(::sched_getaffinity(0, sizeof(allowed_cpus), &allowed_cpus), 0);
+    if (!CPU_ISSET(0, &allowed_cpus) || !CPU_ISSET(1, &allowed_cpus))
+      GTEST_SKIP() << "needs CPUs 0 and 1";
+  }
   InMemoryLimitSource limits;
   limits.set_default("requests", Policy::fixed_window(20'000, std::chrono::hours{1}));
   InProcessBackend q(limits);
