@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/quota/suite.sh BUILD_DIR OUT_JSON [extra Google Benchmark flags]
 # Runs the quota workloads (shared/bench/quota-workload.md) against the in-process engine and a
-# private Redis started here, then the raw redis-benchmark ceilings of section 3 on that same
-# Redis, and prints the median/min/max table plus W3/W4 ratios to the ceilings.
+# private Redis started here, and the raw redis-benchmark ceilings of section 3 on that same
+# Redis (W3's and W4's own ceiling right before and right after each of them), and prints the
+# median/min/max table plus the W3/W4 ratios to their ceilings. Extra flags go to every
+# quota_bench run (it runs three times: W3 and W4 each on its own).
 set -euo pipefail
 build=$1
 out=$2
@@ -16,14 +18,7 @@ tk_services_start redis
 trap tk_services_stop EXIT
 port=$TK_TEST_REDIS_PORT
 
-"$build/bench/quota/quota_bench" --benchmark_out="$out" --benchmark_out_format=json "$@"
-redis-cli -p "$port" FLUSHDB >/dev/null
-
-echo
-echo "## tenantkit quota engine (decisions/s)"
-python3 "$root/bench/tools/gbench_table.py" "$out"
-
-# Section 3 ceilings, on the same server, in the same run.
+# Section 3's minimal script, for the EVALSHA ceilings.
 lua="local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if v == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 if v > tonumber(ARGV[2]) then return 0 end
@@ -40,12 +35,47 @@ rb() {  # label, args...
   echo "$label|${rps:-0}" >>"$ceilings"
   redis-cli -p "$port" FLUSHDB >/dev/null
 }
+parts=()
+part() {  # name, filter: one quota_bench run (extra flags of this script apply to every part)
+  local json="${out%.json}-$1.json"
+  "$build/bench/quota/quota_bench" "${extra[@]}" --benchmark_filter="$2" \
+    --benchmark_out="$json" --benchmark_out_format=json
+  parts+=("$json")
+  redis-cli -p "$port" FLUSHDB >/dev/null
+}
+extra=("$@")
+
+# Everything but W3 and W4, then each of those between two runs of its ceiling: a ratio then
+# compares figures taken within a minute of each other (this guest's speed drifts by a third
+# over the minutes a whole suite takes).
+part main '-^W[34]/'
+rb "EVALSHA -c 1 (before W3)" -c 1 -r 10000 evalsha "$sha" 1 requests:t__rand_int__ 1 1000000 3600
+part w3 '^W3/'
+rb "EVALSHA -c 1 (after W3)" -c 1 -r 10000 evalsha "$sha" 1 requests:t__rand_int__ 1 1000000 3600
+rb "EVALSHA -c 1 -P 64 (before W4)" -c 1 -P 64 -r 10000 evalsha "$sha" 1 requests:t__rand_int__ 1 1000000 3600
+part w4 '^W4/'
+rb "EVALSHA -c 1 -P 64 (after W4)" -c 1 -P 64 -r 10000 evalsha "$sha" 1 requests:t__rand_int__ 1 1000000 3600
+python3 - "$out" "${parts[@]}" <<'PY'
+import json, sys
+merged = None
+for path in sys.argv[2:]:
+    data = json.load(open(path))
+    if merged is None:
+        merged = data
+    else:
+        merged["benchmarks"].extend(data.get("benchmarks", []))
+json.dump(merged, open(sys.argv[1], "w"), indent=1)
+PY
+
+echo
+echo "## tenantkit quota engine (decisions/s)"
+python3 "$root/bench/tools/gbench_table.py" "$out"
+
+# The other section 3 ceilings, on the same server, in the same run.
 rb "INCR -c 1" -t incr -c 1
 rb "INCR -c 1 -P 16" -t incr -c 1 -P 16
 rb "INCR -c 50" -t incr -c 50
 rb "INCR -c 1 -P 64" -t incr -c 1 -P 64
-rb "EVALSHA -c 1" -c 1 -r 10000 evalsha "$sha" 1 requests:t__rand_int__ 1 1000000 3600
-rb "EVALSHA -c 1 -P 64" -c 1 -P 64 -r 10000 evalsha "$sha" 1 requests:t__rand_int__ 1 1000000 3600
 rb "EVALSHA -c 50" -c 50 -r 10000 evalsha "$sha" 1 requests:t__rand_int__ 1 1000000 3600
 
 python3 - "$out" "$ceilings" <<'PY'
@@ -66,9 +96,12 @@ def med(name):
     return statistics.median(v) if v else None
 print("\n## ratios")
 for name, c in (("W3", "EVALSHA -c 1"), ("W4", "EVALSHA -c 1 -P 64")):
-    m, r = med(name), float(ceil.get(c, 0) or 0)
-    if m and r:
-        print(f"- {name} / raw {c}: {m:,.0f} / {r:,.0f} = {m / r:.2f}")
+    m = med(name)
+    around = [float(ceil.get(f"{c} ({w} {name})", 0) or 0) for w in ("before", "after")]
+    if m and all(around):
+        r = statistics.mean(around)
+        print(f"- {name} / raw {c} (mean of the runs just before and after it: "
+              f"{around[0]:,.0f} and {around[1]:,.0f}): {m:,.0f} / {r:,.0f} = {m / r:.2f}")
     else:
         print(f"- {name} / raw {c}: n/a")
 w1, w2 = med("W1"), med("W2")
