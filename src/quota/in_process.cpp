@@ -627,9 +627,12 @@ std::size_t InProcessBackend::stripes() const noexcept {
   return impl_->stripes;
 }
 
-void InProcessBackend::decide_general(Result<Outcome>& out, std::string_view tenant,
-                                      std::string_view meter, std::int64_t cost) {
+Result<Outcome> InProcessBackend::decide_general(std::string_view tenant, std::string_view meter,
+                                                 std::int64_t cost) {
+  // One named result on every path, so it is built in the caller's storage (NRVO).
+  Result<Outcome> out{boost::system::in_place_value};
   impl_->decide_general(out, tenant, meter, cost);
+  return out;
 }
 
 Result<Outcome> InProcessBackend::add(std::string_view tenant, std::string_view meter,

@@ -47,11 +47,12 @@ class InProcessBackend final : public QuotaBackend {
   /// call is made on an InProcessBackend (the class is final); other cases call out of line.
   [[gnu::always_inline]] Result<Outcome> decide(std::string_view tenant, std::string_view meter,
                                                 std::int64_t cost) override {
-    // One named result on every path, so it is built in the caller's storage (NRVO).
-    Result<Outcome> out{boost::system::in_place_value};
-    if (!fast_->try_fast(*out, tenant, meter, cost)) [[unlikely]]
-      decide_general(out, tenant, meter, cost);
-    return out;
+    // The fast path fills a local Outcome (scalars once inlined: each field is written once,
+    // straight into the result); anything else returns the general path's result as is.
+    Outcome o;
+    if (fast_->try_fast(o, tenant, meter, cost)) [[likely]]
+      return o;
+    return decide_general(tenant, meter, cost);
   }
   Result<Outcome> add(std::string_view tenant, std::string_view meter,
                       std::int64_t amount) override;
@@ -69,8 +70,8 @@ class InProcessBackend final : public QuotaBackend {
 
  private:
   // Every decision try_fast() does not answer: creation, a new window, leasing, denials, ...
-  void decide_general(Result<Outcome>& out, std::string_view tenant, std::string_view meter,
-                      std::int64_t cost);
+  Result<Outcome> decide_general(std::string_view tenant, std::string_view meter,
+                                 std::int64_t cost);
 
   std::unique_ptr<Impl> impl_;
   detail::FastPath* fast_;  // impl_, as the part that decide() reads inline
