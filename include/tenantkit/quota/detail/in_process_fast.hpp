@@ -321,6 +321,9 @@ inline std::int64_t to_us(Timestamp t) noexcept {
   return t.time_since_epoch().count();
 }
 
+// The part of InProcessBackend::Impl that the common decision reads (settings, front cells, the
+// shards' table words, stripe directories) and the decision itself, try_fast(). Impl fills it
+// in its constructor and extends it with everything the general path needs.
 struct FastPath {
   FastPath(const LimitSource& l, const Clock& c, bool default_clock) noexcept
       : limits(l), clock(c), coarse(default_clock) {}
