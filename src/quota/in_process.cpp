@@ -213,7 +213,7 @@ struct InProcessBackend::Impl : FastPath {
     if (e == nullptr) e = sh.arena.make(tenant, meter);
     if ((reinterpret_cast<std::uintptr_t>(e) >> (kTagShift + 6)) != 0)
       return Error{Errc::unavailable, "in-process quota backend: address outside 57 bits"};
-    e->placement.store(*index | (static_cast<std::uint32_t>(current_stripe()) << 24),
+    e->placement.store(Entry::place(*index, static_cast<std::uint32_t>(current_stripe())),
                        std::memory_order_relaxed);
     e->first_use_us = now_us;
     e->policy_version.store(version, std::memory_order_relaxed);
@@ -282,8 +282,10 @@ struct InProcessBackend::Impl : FastPath {
   // hot path (cached_window()).
   static std::uint32_t window_epoch(Entry& e, const Compiled& c, std::int64_t now_us,
                                     std::int64_t& end_us) noexcept {
-    std::uint32_t cached = 0;
-    if (cached_window(e, c, now_us, cached, end_us)) return cached;
+    if (const CachedWindow cached = cached_window(e, c); cached.holds(now_us, now_us)) {
+      end_us = cached.end_us;
+      return cached.epoch;
+    }
     const std::int64_t anchor = anchor_of(e, c);
     const std::int64_t rel = std::max<std::int64_t>(0, now_us - anchor);
     const std::int64_t k = rel / c.window_us;

@@ -225,11 +225,18 @@ struct Entry {
 
   static constexpr std::uint32_t kNoHome = 0xFF;  // stripes are < 64
 
-  std::uint32_t index() const noexcept {
-    return placement.load(std::memory_order_relaxed) & 0xFFFFFF;
+  // The placement word's two fields.
+  static std::uint32_t place(std::uint32_t index, std::uint32_t home) noexcept {
+    return index | (home << 24);
   }
-  std::uint32_t home() const noexcept { return placement.load(std::memory_order_relaxed) >> 24; }
-  void leave_home() noexcept { placement.fetch_or(kNoHome << 24, std::memory_order_relaxed); }
+  static std::uint32_t index_of(std::uint32_t placement) noexcept { return placement & 0xFFFFFF; }
+  static std::uint32_t home_of(std::uint32_t placement) noexcept { return placement >> 24; }
+
+  std::uint32_t index() const noexcept {
+    return index_of(placement.load(std::memory_order_relaxed));
+  }
+  std::uint32_t home() const noexcept { return home_of(placement.load(std::memory_order_relaxed)); }
+  void leave_home() noexcept { placement.fetch_or(place(0, kNoHome), std::memory_order_relaxed); }
   std::size_t tenant_len() const noexcept { return lens & 0xFFFF; }
   std::size_t meter_len() const noexcept { return lens >> 16; }
   bool small() const noexcept { return std::max(tenant_len(), meter_len()) <= 8; }
@@ -408,19 +415,30 @@ struct FastPath {
     return c.has_anchor ? c.anchor_us : e.first_use_us;
   }
 
-  // The cached case: true, with the epoch and the window's end, when the window cached in the
-  // entry holds `now_us`.
-  [[gnu::always_inline]] static bool cached_window(const Entry& e, const Compiled& c,
-                                                   std::int64_t now_us, std::uint32_t& epoch,
-                                                   std::int64_t& end_us) noexcept {
-    const std::int64_t anchor = anchor_of(e, c);
-    const std::int64_t rel = std::max<std::int64_t>(0, now_us - anchor);
+  // The window cached in the entry (Impl::window_epoch() computes and caches it): its epoch and
+  // [start_us, end_us). Never computed, it is empty (end_us = anchor).
+  struct CachedWindow {
+    std::uint32_t epoch = 0;
+    std::int64_t anchor = 0;
+    std::int64_t start_us = 0;
+    std::int64_t end_us = 0;
+
+    // Whether every reading in [lo, hi] falls inside; a reading before the anchor counts as the
+    // anchor (a clock that stepped back stays in the first window).
+    bool holds(std::int64_t lo, std::int64_t hi) const noexcept {
+      return std::max(hi, anchor) < end_us && std::max(lo, anchor) >= start_us;
+    }
+  };
+
+  [[gnu::always_inline]] static CachedWindow cached_window(const Entry& e,
+                                                           const Compiled& c) noexcept {
     const std::uint64_t w = e.window.load(std::memory_order_relaxed);
-    const std::int64_t cached_end = units_of(w) * 1'000'000;
-    if (rel >= cached_end || rel < cached_end - c.window_us) return false;
-    end_us = anchor + cached_end;
-    epoch = epoch_of(w);
-    return true;
+    CachedWindow cw;
+    cw.epoch = epoch_of(w);
+    cw.anchor = anchor_of(e, c);
+    cw.end_us = cw.anchor + units_of(w) * 1'000'000;
+    cw.start_us = cw.end_us - c.window_us;
+    return cw;
   }
 
   // make() for an allowed counter or fixed-window decision, from the policy's precomputed fields.
@@ -500,14 +518,10 @@ struct FastPath {
     // reservation's expiry and inside the cached window, any reading would decide the same, so
     // the microseconds are not needed. Otherwise (the last second of a window, 1 s windows not
     // on a second boundary, a custom clock) the exact reading decides, as in the general path.
-    const std::uint64_t w = e->window.load(std::memory_order_relaxed);
-    const std::int64_t anchor = anchor_of(*e, c);
-    const std::int64_t end_us = anchor + units_of(w) * 1'000'000;
-    const std::int64_t start_us = end_us - c.window_us;
+    const CachedWindow window = cached_window(*e, c);
     const std::int64_t expiry = next_expiry.load(std::memory_order_relaxed);
-    // A reading before the anchor counts as the anchor (see cached_window()).
     const auto holds = [&](std::int64_t lo, std::int64_t hi) noexcept {
-      return hi < expiry && std::max(hi, anchor) < end_us && std::max(lo, anchor) >= start_us;
+      return hi < expiry && window.holds(lo, hi);
     };
     bool inside = false;
     if (coarse) {
@@ -518,12 +532,13 @@ struct FastPath {
       const std::int64_t now = now_us();
       if (!holds(now, now)) return false;
     }
-    const std::uint32_t k = epoch_of(w);
+    const std::uint32_t k = window.epoch;
+    const std::int64_t end_us = window.end_us;
     if (!leasing) return take_direct(o, *e, c, k, end_us, cost);
     const std::size_t here = current_stripe();
-    const std::uint32_t placement = e->placement.load(std::memory_order_relaxed);
-    if (here == (placement >> 24)) return take_direct(o, *e, c, k, end_us, cost);
-    return take_leased(o, *e, c, stripe_word(placement & 0xFFFFFF, here), k, end_us, cost);
+    const std::uint32_t placement = e->placement.load(std::memory_order_relaxed);  // one load
+    if (here == Entry::home_of(placement)) return take_direct(o, *e, c, k, end_us, cost);
+    return take_leased(o, *e, c, stripe_word(Entry::index_of(placement), here), k, end_us, cost);
   }
 };
 
