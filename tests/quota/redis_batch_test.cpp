@@ -5,7 +5,9 @@
 // cluster grouping and for several batch sizes; expired reservations inside a batch; W5's
 // exactness on many tenants; and the window hints a connection keeps per counter (stale after a
 // flush or another process's re-anchoring, or saying "full" when units came back) never count
-// a decision in the wrong window or deny one that fits.
+// a decision in the wrong window or deny one that fits; and an answer sends the call it frees
+// before the next answer is handed out.
+#include <chrono>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -235,6 +237,42 @@ TEST_F(RedisBatch, AFullHintStillAllowsWhatFitsAgain) {
   ASSERT_THAT(one, IsOk());
   EXPECT_FALSE(one->allowed());
   EXPECT_EQ(one->used, 25);
+}
+
+// An answer frees room in the window, and the call it frees is sent before the next answer is
+// processed, even when several answers arrived in one read. (Before, every buffered answer was
+// processed first and the freed calls then went out together, so Redis idled while the client
+// worked and the two took turns: W4 ran at 0.55 x the rate it has now.) Window 4, one
+// decision per call: the first four calls go out in one write and Redis answers them in one
+// write. While the second answer is being handed out, the fifth decision must already have
+// reached Redis, which a twin backend reads on its own connection.
+TEST_F(RedisBatch, AnAnswerSendsTheCallItFreesBeforeTheNextAnswerIsHandedOut) {
+  const std::string prefix = fresh_prefix();
+  auto many = open(false, 1, prefix);
+  auto twin = open(false, 1, prefix);
+  ASSERT_NE(many, nullptr);
+  ASSERT_NE(twin, nullptr);
+  const std::vector<Request> reqs = {{"t0", "api_calls", 1}, {"t1", "api_calls", 1},
+                                     {"t2", "api_calls", 1}, {"t3", "api_calls", 1},
+                                     {"t4", "api_calls", 1}, {"t5", "api_calls", 1}};
+  bool fifth_seen_in_time = false;
+  int answered = 0;
+  many->decide_many(
+      reqs,
+      [&](std::size_t i, const Result<Outcome>& o) {
+        EXPECT_THAT(o, IsOk());
+        ++answered;
+        if (i != 1) return;
+        const auto deadline = std::chrono::steady_clock::now() + 2s;
+        while (!fifth_seen_in_time && std::chrono::steady_clock::now() < deadline) {
+          auto seen = twin->decide("t4", "api_calls", 0);
+          ASSERT_THAT(seen, IsOk());
+          fifth_seen_in_time = seen->used == 1;
+        }
+      },
+      4);
+  EXPECT_EQ(answered, 6);
+  EXPECT_TRUE(fifth_seen_in_time);
 }
 
 }  // namespace

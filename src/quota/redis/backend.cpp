@@ -925,6 +925,14 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
       return end;
     };
 
+    // Writes everything appended so far (no system call when nothing is).
+    auto flush = [&] {
+      int done = 0;
+      while (done == 0)
+        if (redisBufferWrite(conn->ctx.get(), &done) != REDIS_OK) return false;
+      return true;
+    };
+
     std::size_t next = 0;
     while (next < requests.size() || inflight != 0) {
       // Issue as many decisions as the window has room for, coalesced into script calls.
@@ -960,6 +968,10 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
           }
         }
       }
+      // Send what was issued now, before reading on: when two answers arrive together, the
+      // calls they free go out one at a time instead of queuing behind the second answer's
+      // processing (which would leave Redis idle, then hand it both calls at once).
+      if (!failure && !flush()) failure = Error{Errc::unavailable, "redis pipeline write failed"};
       if (failure) {
         for (const Sent& s : calls)
           for (const Sent::Entry& e : s.entries)
@@ -983,12 +995,8 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         continue;
       }
       if (raw == nullptr) {
-        // No complete reply buffered: send what is queued, then wait for more bytes.
-        int done = 0;
-        while (done == 0) {
-          if (redisBufferWrite(conn->ctx.get(), &done) != REDIS_OK) break;
-        }
-        if (done == 0 || redisBufferRead(conn->ctx.get()) != REDIS_OK)
+        // No complete reply buffered (everything issued is already sent): wait for more bytes.
+        if (redisBufferRead(conn->ctx.get()) != REDIS_OK)
           failure = Error{Errc::unavailable, "redis pipeline failed or timed out"};
         continue;
       }
