@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // RedisBackend against a private redis-server this test starts on a free port, kills in the
 // middle of a run and restarts: fail-closed answers unavailable, fail-open allows and adds its
-// local count once Redis is back, neither hangs. Also decide_many's pipelined exactness.
+// local count once Redis is back, neither hangs (nor fakes a gauge). Also decide_many's pipelined
+// exactness, its recovery under frequent calls, and a sink that throws.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -220,6 +222,78 @@ TEST_F(RedisOutage, ScriptIsReloadedAfterScriptFlush) {
   auto o = q->decide("t1", "api_calls", 1);
   ASSERT_THAT(o, IsOk());
   EXPECT_EQ(o->used, 2);
+}
+
+// A caller that keeps calling decide_many() more often than retry_backoff, through an outage,
+// gets answers again soon after Redis is back: a call that finds the backend backing off fails
+// fast without pushing the back-off further out.
+TEST_F(RedisOutage, FrequentPipelinedCallsRecoverAfterAnOutage) {
+  auto q = open(FailurePolicy::fail_closed);
+  ASSERT_NE(q, nullptr);
+  const std::vector<Request> reqs(4, Request{"t1", "api_calls", 1});
+  std::vector<Result<Outcome>> out(reqs.size(), Error{Errc::internal});
+  q->decide_many(reqs, out, 64);
+  for (const auto& o : out) ASSERT_THAT(o, IsOk());
+  redis_.kill();
+  // A caller that decides every 20 ms (retry_backoff is 50 ms) through the outage and after it.
+  std::atomic<bool> restarted{false};
+  std::atomic<bool> answered{false};
+  std::thread caller([&] {
+    std::vector<Result<Outcome>> mine(reqs.size(), Error{Errc::internal});
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!answered && std::chrono::steady_clock::now() < give_up) {
+      q->decide_many(reqs, mine, 64);
+      if (restarted && mine.back().has_value()) answered = true;
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(redis_.start());
+  restarted = true;
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!answered && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(answered);
+  answered = true;  // stops the caller either way
+  caller.join();
+  EXPECT_THAT(q->decide("t1", "api_calls", 1), IsOk());
+}
+
+// A sink that throws leaves decide_many() with replies still on their way; the connection they
+// would arrive on must not serve the next caller, who would read another tenant's answer.
+TEST_F(RedisOutage, ASinkThatThrowsDoesNotLeaveRepliesForTheNextCaller) {
+  auto r = open_backend({.url = redis_.url(), .pool_size = 1, .command_timeout = 2000ms}, limits_);
+  ASSERT_THAT(r, IsOk());
+  RedisBackend& q = **r;
+  const std::vector<Request> reqs(200, Request{"tb", "api_calls", 1});
+  struct Stop {};
+  EXPECT_THROW(q.decide_many(
+                   reqs, [](std::size_t, const Result<Outcome>&) { throw Stop{}; }, 64),
+               Stop);
+  auto o = q.decide("other", "api_calls", 1);
+  ASSERT_THAT(o, IsOk());
+  EXPECT_EQ(o->used, 1);
+  auto tb = q.decide("tb", "api_calls", 0);
+  ASSERT_THAT(tb, IsOk());
+  EXPECT_GE(tb->used, 1);
+  EXPECT_LE(tb->used, 200);
+}
+
+// Fail-open never fakes a gauge: a level such as seats in use, allowed blind, could pass its
+// limit for good.
+TEST_F(RedisOutage, FailOpenDoesNotFakeGauges) {
+  limits_.set_default("seats", Policy::gauge(1));
+  auto q = open(FailurePolicy::fail_open);
+  ASSERT_NE(q, nullptr);
+  ASSERT_TRUE(q->decide("t1", "seats", 1)->allowed());
+  redis_.kill();
+  EXPECT_THAT(q->decide("t1", "seats", 1), HasError(Errc::unavailable));
+  const std::vector<Request> reqs = {{"t1", "seats", 1}, {"t1", "api_calls", 1}};
+  std::vector<Result<Outcome>> out(reqs.size(), Error{Errc::internal});
+  q->decide_many(reqs, out, 64);
+  EXPECT_THAT(out[0], HasError(Errc::unavailable));
+  ASSERT_THAT(out[1], IsOk());
+  EXPECT_TRUE(out[1]->allowed());
 }
 
 }  // namespace

@@ -609,7 +609,10 @@ struct RedisBackend::Impl {
 
   Result<Outcome> unavailable(std::string_view tenant, std::string_view meter, const Resolved& r,
                               std::int64_t cost, const Error& why) {
-    if (options.on_unavailable == FailurePolicy::fail_closed) return why;
+    // A gauge is a level (seats in use), not a rate: allowing one blind could pass its limit for
+    // good, so gauges are never faked, whatever the policy.
+    if (options.on_unavailable == FailurePolicy::fail_closed || r.policy.kind == MeterKind::gauge)
+      return why;
     if (cost > 0) {
       // Length-prefixed, so no tenant id can make two meters share a key.
       std::string k = std::to_string(tenant.size());
@@ -625,8 +628,7 @@ struct RedisBackend::Impl {
     Reply allowed;
     allowed.v = {1, 0, 0, 0, 0, 0};
     Outcome o = make_outcome(r, allowed);
-    if (r.policy.kind != MeterKind::gauge)
-      o.reset = clock.now() + r.policy.window;  // unknown while Redis is away: a full window
+    o.reset = clock.now() + r.policy.window;  // unknown while Redis is away: a full window
     return o;
   }
 
@@ -865,14 +867,26 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
     std::vector<std::size_t> entry_of;  // round position -> entry of the call being built
     std::size_t inflight = 0;           // decisions issued and not answered
     auto conn = im.checkout();
+    // The connection goes back to the pool as it is only when the loop ran to its end with every
+    // reply read; otherwise (a sink threw) replies may still be on their way and the next caller
+    // would read them as its own, so it is closed.
+    bool drained = false;
     struct Return {
       Impl* impl;
       std::unique_ptr<Conn>& c;
-      ~Return() { impl->checkin(std::move(c)); }
-    } give_back{&im, conn};
+      const bool& drained;
+      ~Return() {
+        if (!drained && c) c->ctx.reset();
+        impl->checkin(std::move(c));
+      }
+    } give_back{&im, conn, drained};
     conn->batch.forget_if_large();
     auto connected = im.ensure_connected(*conn);
     std::optional<Error> failure;
+    // ensure_connected() has already started the back-off if it failed: only a failure of the
+    // pipeline's own reads and writes starts it here (starting it again on every call that found
+    // the backend backing off would keep a busy caller's backend down for good).
+    const bool connect_failed = !connected;
     if (!connected) failure = connected.error();
 
     auto fail = [&](std::size_t i, const Resolved& r) {
@@ -1039,8 +1053,9 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
     }
     if (failure) {
       conn->ctx.reset();
-      im.mark_down();
+      if (!connect_failed) im.mark_down();
     }
+    drained = true;
   }
   for (std::size_t i : retry)
     sink(i, decide(requests[i].tenant, requests[i].meter, requests[i].cost));
