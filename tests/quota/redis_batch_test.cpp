@@ -275,5 +275,22 @@ TEST_F(RedisBatch, AnAnswerSendsTheCallItFreesBeforeTheNextAnswerIsHandedOut) {
   EXPECT_TRUE(fifth_seen_in_time);
 }
 
+// More reservations than one sweep round (64) expire at once: all of them come back before the
+// next counter decision, which must not be denied on units nobody holds any more.
+TEST_F(RedisBatch, ManyExpiredReservationsAllComeBackBeforeTheNextDecision) {
+  limits_.set_default("docs", Policy::counter(300));
+  auto q = open();
+  ASSERT_NE(q, nullptr);
+  for (int i = 0; i < 250; ++i) ASSERT_THAT(q->reserve("t1", "docs", 1, 1s), IsOk());
+  auto full = q->decide("t1", "docs", 100);
+  ASSERT_THAT(full, IsOk());
+  EXPECT_FALSE(full->allowed());  // 250 held, 50 left
+  clock_.advance(2s);
+  auto o = q->decide("t1", "docs", 250);
+  ASSERT_THAT(o, IsOk());
+  EXPECT_TRUE(o->allowed());
+  EXPECT_EQ(o->used, 250);
+}
+
 }  // namespace
 }  // namespace tenantkit::quota::redis
