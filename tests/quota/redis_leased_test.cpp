@@ -186,5 +186,33 @@ TEST(LeasedBackend, BackgroundRefillsAreReturnedToo) {
   }
 }
 
+// A cost larger than the units at hand: Redis already counts the pool's units as used, so only
+// the rest is leased, and a decision that fits the limit is allowed (one process, limit 10: the
+// first decision leases several units and spends one; a cost of 8 still fits, a further 2 not).
+TEST(LeasedBackend, ACostAboveThePoolSpendsThePoolAndLeasesTheRest) {
+  const char* url = std::getenv("TK_TEST_REDIS_URL");
+  if (url == nullptr || *url == '\0') GTEST_SKIP() << "TK_TEST_REDIS_URL is not set";
+  InMemoryLimitSource limits;
+  limits.set_default("api_calls", Policy::counter(10));
+  const std::string prefix = "tkl:" + std::to_string(std::random_device{}()) + ":";
+  auto r = open_backend({.url = url, .key_prefix = prefix}, limits);
+  ASSERT_THAT(r, IsOk());
+  LeasedBackend leased(**r, limits, coarse_clock(), {.processes = 1});
+  auto one = leased.decide("t1", "api_calls", 1);
+  ASSERT_THAT(one, IsOk());
+  ASSERT_TRUE(one->allowed());
+  auto eight = leased.decide("t1", "api_calls", 8);
+  ASSERT_THAT(eight, IsOk());
+  EXPECT_TRUE(eight->allowed());
+  EXPECT_EQ(eight->used, 9);
+  auto two = leased.decide("t1", "api_calls", 2);
+  ASSERT_THAT(two, IsOk());
+  EXPECT_FALSE(two->allowed());
+  ASSERT_THAT(leased.return_leases(), IsOk());
+  auto counted = (*r)->decide("t1", "api_calls", 0);
+  ASSERT_THAT(counted, IsOk());
+  EXPECT_EQ(counted->used, 9);
+}
+
 }  // namespace
 }  // namespace tenantkit::quota::redis

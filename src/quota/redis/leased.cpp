@@ -323,9 +323,22 @@ struct LeasedBackend::Impl {
       return redis.decide(e.tenant, e.meter, cost);
     }
     Outcome o;
-    if (try_spend(e, to_us(clock.now()), cost, o)) return o;
+    const std::int64_t now_us = to_us(clock.now());
+    if (try_spend(e, now_us, cost, o)) return o;
+    // The pool holds fewer than `cost` units. Redis already counts them as used, so they are
+    // spent with a lease of only the rest: leasing the whole cost would deny a decision that
+    // fits (one process, limit 10: 5 leased, 1 spent; a cost of 8 must be allowed).
+    const Unspent have = take_unspent(e, now_us);
+    if (have.units >= cost) {  // a refill landed in between
+      put_back(e, have.window_index, have.units - cost);
+      spent(o, e, units_of(e.word.load(std::memory_order_acquire)),
+            e.reset_us.load(std::memory_order_acquire));
+      return o;
+    }
+    const std::int64_t need = cost - have.units;
     auto lease =
-        redis.take_lease(e.tenant, e.meter, cost, 2 * options.processes, options.max_lease);
+        redis.take_lease(e.tenant, e.meter, need, 2 * options.processes, options.max_lease);
+    if (!lease || !lease->outcome.allowed()) put_back(e, have.window_index, have.units);
     if (!lease) {
       lk.unlock();
       // Redis unreachable: decide() applies the configured failure policy.
@@ -333,10 +346,28 @@ struct LeasedBackend::Impl {
       return lease.error();
     }
     if (!lease->outcome.allowed()) return lease->outcome;
-    install(e, *lease, cost, cost);
+    if (have.units > 0 && lease->window_index != have.window_index) {
+      // The window turned in between: the pool's units ended with the old one, and the lease
+      // covers only part of the cost. Keep the lease for later decisions; Redis decides this one.
+      install(e, *lease, need, 0);
+      lk.unlock();
+      return redis.decide(e.tenant, e.meter, cost);
+    }
+    install(e, *lease, need, need);
     const std::int64_t left = units_of(e.word.load(std::memory_order_acquire));
     spent(o, e, left, to_us(lease->outcome.reset));
     return o;
+  }
+
+  // Returns units taken out of the pool by take_unspent() while their window is still the
+  // pool's (under e.mu); otherwise they ended with their window.
+  static void put_back(Entry& e, std::int64_t window_index, std::int64_t units) {
+    if (units <= 0) return;
+    std::uint64_t w = e.word.load(std::memory_order_acquire);
+    while (epoch_of(w) == epoch_of(pack(window_index, 0)) &&
+           !e.word.compare_exchange_weak(w, w + static_cast<std::uint64_t>(units),
+                                         std::memory_order_acq_rel, std::memory_order_acquire)) {
+    }
   }
 
   void refill(Entry& e) {
