@@ -292,5 +292,33 @@ TEST_F(RedisBatch, ManyExpiredReservationsAllComeBackBeforeTheNextDecision) {
   EXPECT_EQ(o->used, 250);
 }
 
+// A sink that calls back into a backend whose only connection decide_many() holds: the inner
+// call waits at most connect_timeout + command_timeout for a connection, then answers
+// unavailable, instead of waiting for good.
+TEST_F(RedisBatch, ASinkCallingBackWithThePoolTakenGetsUnavailableNotAHang) {
+  auto r = open_backend({.url = url_,
+                         .pool_size = 1,
+                         .connect_timeout = 100ms,
+                         .command_timeout = 100ms,
+                         .key_prefix = fresh_prefix()},
+                        limits_, clock_);
+  ASSERT_THAT(r, IsOk());
+  RedisBackend& q = **r;
+  const std::vector<Request> reqs = {{"t1", "api_calls", 1}, {"t2", "api_calls", 1}};
+  int inner_unavailable = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  q.decide_many(
+      reqs,
+      [&](std::size_t, const Result<Outcome>& o) {
+        EXPECT_THAT(o, IsOk());
+        auto inner = q.decide("t3", "api_calls", 1);
+        if (!inner && inner.error().code == Errc::unavailable) ++inner_unavailable;
+      },
+      64);
+  EXPECT_EQ(inner_unavailable, 2);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_THAT(q.decide("t3", "api_calls", 1), IsOk());  // the pool is whole again
+}
+
 }  // namespace
 }  // namespace tenantkit::quota::redis

@@ -440,9 +440,14 @@ struct RedisBackend::Impl {
 
   // ---- connections ---------------------------------------------------------------------
 
+  // A connection of the pool, or null when none came free within connect_timeout +
+  // command_timeout (every caller then answers unavailable: a caller never waits for good, not
+  // even a decide_many() sink that calls back into a backend whose pool it holds).
   std::unique_ptr<Conn> checkout() {
     std::unique_lock lk(pool_mu);
-    pool_cv.wait(lk, [&] { return !idle.empty() || out < options.pool_size; });
+    if (!pool_cv.wait_for(lk, options.connect_timeout + options.command_timeout,
+                          [&] { return !idle.empty() || out < options.pool_size; }))
+      return nullptr;
     ++out;
     if (!idle.empty()) {
       auto c = std::move(idle.back());
@@ -453,12 +458,17 @@ struct RedisBackend::Impl {
   }
 
   void checkin(std::unique_ptr<Conn> c) {
+    if (!c) return;  // checkout() gave none
     {
       std::lock_guard lk(pool_mu);
       --out;
       if (c && c->ctx) idle.push_back(std::move(c));
     }
     pool_cv.notify_one();
+  }
+
+  static Error pool_timeout() {
+    return Error{Errc::unavailable, "redis: no pooled connection came free in time"};
   }
 
   void mark_down() {
@@ -668,6 +678,7 @@ struct RedisBackend::Impl {
       std::unique_ptr<Conn>& c;
       ~Return() { impl->checkin(std::move(c)); }
     } give_back{this, conn};
+    if (!conn) return pool_timeout();
     if (auto ok_ = ensure_connected(*conn); !ok_) return ok_.error();
     Reply rep;
     Io io = Io::ok;
@@ -880,14 +891,17 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         impl->checkin(std::move(c));
       }
     } give_back{&im, conn, drained};
-    conn->batch.forget_if_large();
-    auto connected = im.ensure_connected(*conn);
     std::optional<Error> failure;
+    if (!conn) {
+      failure = Impl::pool_timeout();
+    } else {
+      conn->batch.forget_if_large();
+      if (auto connected = im.ensure_connected(*conn); !connected) failure = connected.error();
+    }
     // ensure_connected() has already started the back-off if it failed: only a failure of the
     // pipeline's own reads and writes starts it here (starting it again on every call that found
     // the backend backing off would keep a busy caller's backend down for good).
-    const bool connect_failed = !connected;
-    if (!connected) failure = connected.error();
+    const bool connect_failed = failure.has_value();
 
     auto fail = [&](std::size_t i, const Resolved& r) {
       sink(i, im.unavailable(requests[i].tenant, requests[i].meter, r, requests[i].cost, *failure));
@@ -1051,7 +1065,7 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
       }
       spare.push_back(std::move(s));
     }
-    if (failure) {
+    if (failure && conn) {
       conn->ctx.reset();
       if (!connect_failed) im.mark_down();
     }
@@ -1075,6 +1089,7 @@ std::uint16_t cluster_slot(std::string_view tenant) noexcept {
 Result<void> RedisBackend::ping() {
   Impl& im = *impl_;
   auto conn = im.checkout();
+  if (!conn) return Impl::pool_timeout();
   auto connected = im.ensure_connected(*conn);
   if (!connected) {
     im.checkin(std::move(conn));
@@ -1092,6 +1107,7 @@ Result<void> RedisBackend::ping() {
 Result<void> RedisBackend::flush_all_for_tests() {
   Impl& im = *impl_;
   auto conn = im.checkout();
+  if (!conn) return Impl::pool_timeout();
   auto connected = im.ensure_connected(*conn);
   if (!connected) {
     im.checkin(std::move(conn));
@@ -1130,7 +1146,7 @@ Result<std::unique_ptr<RedisBackend>> open_backend(const RedisOptions& options,
   if (options.key_prefix.find_first_of("{}") != std::string::npos)
     return Error{Errc::validation_failed, "key_prefix: must hold no { or }"};
   auto impl = std::make_unique<RedisBackend::Impl>(options, std::move(*ep), limits, clock);
-  auto conn = impl->checkout();
+  auto conn = impl->checkout();  // the pool is new: never null
   auto connected = impl->ensure_connected(*conn);
   impl->checkin(std::move(conn));
   if (!connected) return connected.error();
