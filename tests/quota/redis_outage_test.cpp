@@ -2,7 +2,8 @@
 // RedisBackend against a private redis-server this test starts on a free port, kills in the
 // middle of a run and restarts: fail-closed answers unavailable, fail-open allows and adds its
 // local count once Redis is back, neither hangs (nor fakes a gauge). Also decide_many's pipelined
-// exactness, its recovery under frequent calls, and a sink that throws.
+// exactness, its recovery under frequent calls, a sink that throws, and the script lost while
+// calls are in flight.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -86,6 +87,7 @@ class PrivateRedis {
   }
 
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+  std::string file(const std::string& name) const { return (dir_ / name).string(); }
 
  private:
   std::string pidfile() const { return (dir_ / "redis.pid").string(); }
@@ -294,6 +296,44 @@ TEST_F(RedisOutage, FailOpenDoesNotFakeGauges) {
   EXPECT_THAT(out[0], HasError(Errc::unavailable));
   ASSERT_THAT(out[1], IsOk());
   EXPECT_TRUE(out[1]->allowed());
+}
+
+// SCRIPT FLUSH with decide_many() about to run: the calls in flight meet NOSCRIPT; no further
+// call goes out until they have answered, the script is loaded again, and their decisions go
+// out again first. Results equal one decide() at a time on a fresh twin, and only the calls
+// that were in flight failed (window 64, 32 per call: 2).
+TEST_F(RedisOutage, ScriptLostInsideThePipelineIsReloadedOnce) {
+  auto q = open(FailurePolicy::fail_closed, 2000ms);
+  ASSERT_NE(q, nullptr);
+  ASSERT_TRUE(q->decide("warm", "api_calls", 1)->allowed());  // the connection has the script
+  limits_.set_default("docs", Policy::counter(150));
+  std::vector<Request> reqs;
+  for (int i = 0; i < 400; ++i)
+    reqs.push_back(Request{i % 3 == 0 ? "t1" : (i % 3 == 1 ? "t2" : "t3"), "docs", 1 + i % 3});
+  const std::string cli = "redis-cli -u " + redis_.url();
+  ASSERT_EQ(std::system((cli + " SCRIPT FLUSH >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system((cli + " CONFIG RESETSTAT >/dev/null").c_str()), 0);
+  std::vector<Result<Outcome>> got(reqs.size(), Error{Errc::internal});
+  q->decide_many(reqs, got, 64);
+  const std::string stats = redis_.file("stats.txt");
+  ASSERT_EQ(std::system((cli + " INFO commandstats > " + stats).c_str()), 0);
+  std::ifstream in(stats);
+  std::string line;
+  std::string evalsha;
+  while (std::getline(in, line))
+    if (line.rfind("cmdstat_evalsha:", 0) == 0) evalsha = line;
+  const std::size_t at = evalsha.find("failed_calls=");
+  ASSERT_NE(at, std::string::npos) << evalsha;
+  EXPECT_EQ(std::atoi(evalsha.c_str() + at + 13), 2) << evalsha;
+  // The twin: same Redis, fresh counters (another tenant spelling), one decision at a time.
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    const std::string twin_tenant = std::string(reqs[i].tenant) + "x";
+    auto want = q->decide(twin_tenant, "docs", reqs[i].cost);
+    ASSERT_THAT(got[i], IsOk()) << i;
+    ASSERT_THAT(want, IsOk()) << i;
+    EXPECT_EQ(got[i]->allowed(), want->allowed()) << i;
+    EXPECT_EQ(got[i]->used, want->used) << i;
+  }
 }
 
 }  // namespace

@@ -870,7 +870,6 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
     std::size_t numbers = 0;  // expected in the reply
     std::int64_t now_us = 0;
   };
-  std::vector<std::size_t> retry;  // NOSCRIPT inside the pipeline: rerun alone afterwards
   {
     std::deque<Sent> calls;             // in flight, in command order
     std::vector<Sent> spare;            // answered calls, kept for their buffers
@@ -961,25 +960,44 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
       return true;
     };
 
+    // Redis lost the script (SCRIPT FLUSH, a failover) while calls were in flight: no more
+    // calls go out until every call in flight has answered; the script is then loaded again on
+    // this connection and the decisions that met NOSCRIPT go out first, in their order, so a
+    // tenant's decisions still reach Redis in request order.
+    std::vector<std::size_t> requeue;  // met NOSCRIPT: issued again before `next`
+    std::size_t requeued = 0;          // of requeue, already issued again
+    bool reloading = false;
+    int reloads = 0;
     std::size_t next = 0;
-    while (next < requests.size() || inflight != 0) {
+    auto pending = [&] { return requeued < requeue.size() || next < requests.size(); };
+    while (pending() || inflight != 0) {
+      if (reloading && inflight == 0 && !failure) {
+        reloading = false;
+        if (++reloads > 3) {
+          failure = Error{Errc::unavailable, "redis keeps losing the quota script"};
+        } else if (auto loaded = im.load_script(*conn); !loaded) {
+          failure = loaded.error();
+        }
+        std::sort(requeue.begin() + static_cast<std::ptrdiff_t>(requeued), requeue.end());
+      }
       // Issue as many decisions as the window has room for, coalesced into script calls.
-      while (!failure && inflight < window && next < requests.size()) {
+      while (!failure && !reloading && inflight < window && pending()) {
         const std::size_t room = std::min(window - inflight, per_call);
         round.clear();
-        while (round.size() < room && next < requests.size()) {
-          const Request& q = requests[next];
+        while (round.size() < room && pending()) {
+          const std::size_t i = requeued < requeue.size() ? requeue[requeued++] : next++;
+          const Request& q = requests[i];
           if (auto v = check_units(q.cost, 0, "cost"); !v) {
-            sink(next++, v.error());
+            sink(i, v.error());
             continue;
           }
           auto r = im.resolve(q.tenant, q.meter);
           if (!r) {
-            sink(next++, r.error());
+            sink(i, r.error());
             continue;
           }
           const std::uint16_t slot = im.options.cluster ? cluster_slot(q.tenant) : 0;
-          round.push_back(Slot{next++, std::move(*r), slot});
+          round.push_back(Slot{i, std::move(*r), slot});
         }
         if (round.empty()) break;
         if (!im.options.cluster) {
@@ -1006,12 +1024,13 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
             for (std::size_t k = 0; k < e.count; ++k) fail(s.members[e.first + k], e.resolved);
         calls.clear();
         inflight = 0;
-        while (next < requests.size()) {
-          auto r = im.resolve(requests[next].tenant, requests[next].meter);
+        while (pending()) {
+          const std::size_t i = requeued < requeue.size() ? requeue[requeued++] : next++;
+          auto r = im.resolve(requests[i].tenant, requests[i].meter);
           if (!r) {
-            sink(next++, r.error());
+            sink(i, r.error());
           } else {
-            fail(next++, *r);
+            fail(i, *r);
           }
         }
         break;
@@ -1057,7 +1076,8 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
         }
         for (std::size_t k = 0; k < e.count; ++k) {
           if (io == Io::noscript) {
-            retry.push_back(who[k]);
+            requeue.push_back(who[k]);
+            reloading = true;
           } else {
             sink(who[k], Error{Errc::internal, "redis rejected the quota script call"});
           }
@@ -1071,8 +1091,6 @@ void RedisBackend::decide_many(std::span<const Request> requests, const Sink& si
     }
     drained = true;
   }
-  for (std::size_t i : retry)
-    sink(i, decide(requests[i].tenant, requests[i].meter, requests[i].cost));
 }
 
 std::uint16_t cluster_slot(std::string_view tenant) noexcept {
