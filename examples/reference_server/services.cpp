@@ -327,8 +327,11 @@ Result<std::unique_ptr<Services>> Services::create(App& app, Backends& backends)
   auto jwt = make_jwt(config, random, clock);
   if (!jwt) return jwt.error();
   s->jwt = std::move(*jwt);
-  auto sessions = auth::SessionManager::create(db.sessions(), s->hasher, random, clock,
-                                               {.refresh_ttl = config.refresh_token_ttl});
+  // No reuse grace: API.md's refresh tokens are single-use, so presenting a rotated one again,
+  // however soon, revokes its family (401).
+  auto sessions = auth::SessionManager::create(
+      db.sessions(), s->hasher, random, clock,
+      {.refresh_ttl = config.refresh_token_ttl, .reuse_grace = std::chrono::seconds{0}});
   if (!sessions) return sessions.error();
   s->sessions = std::move(*sessions);
   const auth::LoginThrottleOptions throttle_options{.max_attempts = config.login_max_attempts,

@@ -140,8 +140,10 @@ Result<RefreshOutcome> SessionManager::refresh(std::string_view presented) {
     return out;
   }
 
-  // Reused. A parallel refresh of the same token moments ago is benign when its successor (the
-  // one we just derived) is still unused; anything else is a replay of a dead token.
+  // Reused. With an opted-in grace, a parallel refresh of the same token moments ago is benign
+  // when its successor (the one we just derived) is still unused; anything else is a replay of a
+  // dead token. The `> 0` test matters: with no grace, a replay at the same instant (now - used_at
+  // == 0 <= 0) must not pass as a grace replay.
   const storage::RefreshToken& used = rotated->current;
   if (options_.reuse_grace.count() > 0 && used.used_at &&
       now - *used.used_at <= options_.reuse_grace && used.replaced_by) {

@@ -44,6 +44,13 @@ class SessionTest : public ::testing::Test {
     EXPECT_THAT(r, IsOk());
     return std::move(r).value();
   }
+
+  // A manager that opted in to a parallel-refresh grace (the default has none).
+  std::unique_ptr<SessionManager> with_grace(std::chrono::seconds grace) {
+    SessionOptions o;
+    o.reuse_grace = grace;
+    return SessionManager::create(store_, hasher_, random_, clock_, o).value();
+  }
 };
 
 TEST_F(SessionTest, OptionsAreValidated) {
@@ -90,7 +97,7 @@ TEST_F(SessionTest, ReplayedTokenRevokesThatFamilyOnly) {
   NewLogin laptop = login();
   auto rotated = sessions_->refresh(phone.refresh_token.reveal());
   ASSERT_THAT(rotated, IsOk());
-  clock_.advance(11s);  // past the grace window
+  clock_.advance(11s);
   // An attacker replays the stolen, already rotated token.
   auto replay = sessions_->refresh(phone.refresh_token.reveal());
   ASSERT_THAT(replay, IsOk());
@@ -108,37 +115,64 @@ TEST_F(SessionTest, ReplayedTokenRevokesThatFamilyOnly) {
   EXPECT_EQ(other->kind, Kind::rotated);
 }
 
-TEST_F(SessionTest, ParallelRefreshWithinGraceGetsTheSameSuccessor) {
+TEST_F(SessionTest, GraceIsOptInSoAnImmediateReplayRevokesTheFamily) {
+  EXPECT_EQ(SessionOptions{}.reuse_grace, 0s);
   NewLogin l = login();
-  auto a = sessions_->refresh(l.refresh_token.reveal());
+  auto rotated = sessions_->refresh(l.refresh_token.reveal());
+  ASSERT_THAT(rotated, IsOk());
+  EXPECT_EQ(rotated->kind, Kind::rotated);
+  // Right away, at the same instant: with the default options no replay is a grace replay.
+  auto replay = sessions_->refresh(l.refresh_token.reveal());
+  ASSERT_THAT(replay, IsOk());
+  EXPECT_EQ(replay->kind, Kind::family_revoked);
+  EXPECT_TRUE(replay->refresh_token.empty());
+  EXPECT_TRUE(replay->session.revoked_at.has_value());
+  // The successor died with its family.
+  EXPECT_THAT(sessions_->refresh(rotated->refresh_token.reveal()), HasError(Errc::unauthorized));
+  EXPECT_THAT(sessions_->check(l.session.id), HasError(Errc::unauthorized));
+}
+
+TEST_F(SessionTest, ParallelRefreshWithinGraceGetsTheSameSuccessor) {
+  auto mgr = with_grace(10s);
+  NewLogin l = mgr->start(kAlice, {}).value();
+  auto a = mgr->refresh(l.refresh_token.reveal());
   clock_.advance(3s);
-  auto b = sessions_->refresh(l.refresh_token.reveal());
+  auto b = mgr->refresh(l.refresh_token.reveal());
   ASSERT_THAT(a, IsOk());
   ASSERT_THAT(b, IsOk());
   EXPECT_EQ(a->kind, Kind::rotated);
   EXPECT_EQ(b->kind, Kind::grace_replay);
   EXPECT_EQ(a->refresh_token.reveal(), b->refresh_token.reveal());
   // The client keeps either response; the shared successor works once.
-  auto next = sessions_->refresh(b->refresh_token.reveal());
+  auto next = mgr->refresh(b->refresh_token.reveal());
   ASSERT_THAT(next, IsOk());
   EXPECT_EQ(next->kind, Kind::rotated);
 }
 
 TEST_F(SessionTest, GraceEndsOnceTheSuccessorWasUsed) {
-  NewLogin l = login();
-  auto a = sessions_->refresh(l.refresh_token.reveal());
+  auto mgr = with_grace(10s);
+  NewLogin l = mgr->start(kAlice, {}).value();
+  auto a = mgr->refresh(l.refresh_token.reveal());
   ASSERT_THAT(a, IsOk());
-  ASSERT_THAT(sessions_->refresh(a->refresh_token.reveal()), IsOk());
+  ASSERT_THAT(mgr->refresh(a->refresh_token.reveal()), IsOk());
   clock_.advance(1s);  // still within 10 s, but the client has moved on: a replay
-  auto replay = sessions_->refresh(l.refresh_token.reveal());
+  auto replay = mgr->refresh(l.refresh_token.reveal());
   ASSERT_THAT(replay, IsOk());
   EXPECT_EQ(replay->kind, Kind::family_revoked);
 }
 
-TEST_F(SessionTest, GraceWindowIsConfigurable) {
-  SessionOptions strict;
-  strict.reuse_grace = 0s;
-  auto mgr = SessionManager::create(store_, hasher_, random_, clock_, strict).value();
+TEST_F(SessionTest, GraceEndsAfterTheWindow) {
+  auto mgr = with_grace(10s);
+  NewLogin l = mgr->start(kAlice, {}).value();
+  ASSERT_THAT(mgr->refresh(l.refresh_token.reveal()), IsOk());
+  clock_.advance(11s);  // past the grace window, the successor still unused
+  auto replay = mgr->refresh(l.refresh_token.reveal());
+  ASSERT_THAT(replay, IsOk());
+  EXPECT_EQ(replay->kind, Kind::family_revoked);
+}
+
+TEST_F(SessionTest, ExplicitZeroGraceRevokesAtOnce) {
+  auto mgr = with_grace(0s);
   NewLogin l = mgr->start(kAlice, {}).value();
   ASSERT_THAT(mgr->refresh(l.refresh_token.reveal()), IsOk());
   auto replay = mgr->refresh(l.refresh_token.reveal());

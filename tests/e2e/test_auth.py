@@ -157,6 +157,19 @@ class RefreshLogoutTest(AuthTestCase):
         self.assertEqual(again.status, 200, again)
         self.assertEqual(self.refresh(again.json()["refresh_token"]).status, 200)
 
+    def test_immediate_replay_is_refused_and_kills_the_successor(self) -> None:
+        # Single use with no grace window: presenting r1 again right after its rotation is a
+        # replay (401) that revokes the family, r2 included.
+        acct = register(self.client)
+        r1 = acct["tokens"]["refresh_token"]
+        first = self.refresh(r1)
+        self.assertEqual(first.status, 200, first)
+        r2 = first.json()["refresh_token"]
+        access = first.json()["access_token"]
+        assert_problem(self.refresh(r1), 401, "unauthorized", self)
+        assert_problem(self.refresh(r2), 401, "unauthorized", self)
+        assert_problem(self.me(access), 401, "unauthorized", self)
+
     def test_refresh_needs_a_token(self) -> None:
         assert_problem(self.client.post("/v1/auth/refresh", json={}), 401, "unauthorized", self)
         assert_problem(self.refresh("rt_" + "A" * 43), 401, "unauthorized", self)
@@ -164,9 +177,30 @@ class RefreshLogoutTest(AuthTestCase):
     def test_refresh_from_cookie(self) -> None:
         browser = self.server.client(keep_cookies=True)
         register(browser)
-        res = browser.post("/v1/auth/refresh")
+        res = browser.post("/v1/auth/refresh", headers={"X-CSRF-Token": browser.csrf_token or ""})
         self.assertEqual(res.status, 200, res)
         self.assertEqual(browser.jar["tk_session"][0], res.json()["access_token"])
+        self.assertEqual(browser.jar["tk_refresh"][0], res.json()["refresh_token"])
+
+    def test_refresh_from_cookie_needs_csrf(self) -> None:
+        browser = self.server.client(keep_cookies=True)
+        register(browser)
+        cookie_token = browser.jar["tk_refresh"][0]
+        # Without the header, or with a wrong one: 403, and the token is not rotated.
+        assert_problem(browser.post("/v1/auth/refresh"), 403, "forbidden", self)
+        assert_problem(browser.post("/v1/auth/refresh", headers={"X-CSRF-Token": "wrong"}),
+                       403, "forbidden", self)
+        assert_problem(browser.post("/v1/auth/refresh", headers={"X-CSRF-Token": ""}),
+                       403, "forbidden", self)
+        self.assertEqual(browser.jar["tk_refresh"][0], cookie_token)
+        # The cookie's token still works (a rotation would have made this a replay: 401).
+        res = browser.post("/v1/auth/refresh", headers={"X-CSRF-Token": browser.csrf_token or ""})
+        self.assertEqual(res.status, 200, res)
+        self.assertNotEqual(res.json()["refresh_token"], cookie_token)
+        # A token in the body needs no CSRF header, even with the cookies present.
+        body = browser.post("/v1/auth/refresh",
+                            json={"refresh_token": res.json()["refresh_token"]})
+        self.assertEqual(body.status, 200, body)
 
     def test_logout_ends_the_session(self) -> None:
         acct = register(self.client)

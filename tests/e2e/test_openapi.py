@@ -157,6 +157,12 @@ class OpenApiDocumentTest(E2ETestCase):
         self.assertIn({"sessionCookie": [], "csrfToken": []}, keys)
         self.assertEqual(self.doc["paths"]["/health"]["get"]["security"], [])
 
+    def test_cookie_refresh_documents_csrf(self) -> None:
+        op = self.doc["paths"]["/v1/auth/refresh"]["post"]
+        self.assertIn("403", op["responses"])
+        names = {resolve(self.doc, p)["name"] for p in op.get("parameters", [])}
+        self.assertIn("X-CSRF-Token", names)
+
     def test_idempotency_key_on_mutating_routes(self) -> None:
         for path in ("/v1/api-keys", "/v1/orgs", "/v1/invitations", "/v1/scim/token",
                      "/v1/workspaces"):

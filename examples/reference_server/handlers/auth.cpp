@@ -277,8 +277,15 @@ Handler refresh(Services& s) {
       }
       if (auto done = in.finish(); !done) return done.error();
     }
-    if (presented.empty())
-      if (auto c = steps::cookie(ctx, "tk_refresh")) presented = std::string(*c);
+    if (presented.empty()) {
+      // The cookie is sent by the browser on its own, so a cookie refresh is a cookie-
+      // authenticated POST: it needs X-CSRF-Token (403 before the token is touched, so a forged
+      // request rotates nothing). A token in the body needs no CSRF check.
+      if (auto c = steps::cookie(ctx, "tk_refresh"); c && !c->empty()) {
+        if (auto checked = steps::check_csrf_token(ctx); !checked) return checked.error();
+        presented = std::string(*c);
+      }
+    }
     if (presented.empty())
       return Error{Errc::unauthorized, "refresh_token required (body or tk_refresh cookie)"};
     auto outcome = s.sessions->refresh(presented);

@@ -16,7 +16,8 @@ Handler register_user(Services& services);
 /// 429 rate_limited past TK_LOGIN_MAX_ATTEMPTS per IP or per email.
 Handler login(Services& services);
 /// POST /v1/auth/refresh {refresh_token?, org_id?} or the tk_refresh cookie -> 200 tokens.
-/// A rotated token presented again revokes the session family: 401.
+/// A rotated token presented again (however soon: no grace) revokes the session family: 401.
+/// The cookie needs X-CSRF-Token equal to tk_csrf, else 403 forbidden and nothing rotates.
 Handler refresh(Services& services);
 /// POST /v1/auth/logout -> 204; revokes the current session and its refresh family.
 Handler logout(Services& services);

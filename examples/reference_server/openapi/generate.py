@@ -284,8 +284,11 @@ HEADERS = {
 
 PARAMETERS = {
     "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": False,
-                       "description": "Same key + same body within 24 h replays the stored "
-                                      "response; same key + another body is 409 conflict.",
+                       "description": "Scoped to the org (else the user) and the caller. "
+                                      "Same key + same body within 24 h replays the stored "
+                                      "response (409 conflict instead where the response "
+                                      "holds a secret: API keys, SCIM token); same key + "
+                                      "another body is 409 conflict.",
                        "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
     "XOrgId": {"name": "X-Org-Id", "in": "header", "required": False,
                "description": "The org to act in (the caller must be a member, else 404). "
@@ -445,11 +448,16 @@ route("post", "/v1/auth/login", op="login", summary="Log in", tag="auth", auth="
       responses={"200": ok(200, ref("TokenResponse"), "Logged in", headers=COOKIES)},
       errors=[401, 422, 429])
 route("post", "/v1/auth/refresh", op="refresh", summary="Rotate the refresh token", tag="auth",
-      auth="public", description="Body {refresh_token} or the tk_refresh cookie. A dead token "
-      "revokes its whole session family (401).",
+      auth="public", description="Body {refresh_token} or the tk_refresh cookie; with the "
+      "cookie, X-CSRF-Token must equal the tk_csrf cookie (else 403). A dead token revokes its "
+      "whole session family (401).",
+      params=[{"name": "X-CSRF-Token", "in": "header", "required": False,
+               "description": "Required when the refresh token comes from the tk_refresh "
+                              "cookie: the tk_csrf cookie's value (else 403).",
+               "schema": STR}],
       body=json_body(obj({"refresh_token": STR}), required=False),
       responses={"200": ok(200, ref("TokenResponse"), "New pair", headers=COOKIES)},
-      errors=[401, 422])
+      errors=[401, 403, 422])
 route("post", "/v1/auth/logout", op="logout", summary="Revoke the current session", tag="auth",
       auth="user", idempotent=False, responses={"204": NO_CONTENT}, errors=[403])
 route("get", "/v1/auth/me", op="me", summary="The caller, memberships, permissions", tag="auth",
@@ -534,6 +542,7 @@ route("post", "/v1/invitations/accept", op="acceptInvitation",
 # -- roles
 route("get", "/v1/roles", op="listRoles", summary="Built-in and custom roles", tag="roles",
       auth="user_or_key", tenant=True, params=PAGE,
+      description="Any member; an API key needs the roles:read scope (403).",
       responses={"200": ok(200, ref("RolePage"), "Roles")}, errors=[403, 422])
 ROLE_BODY = obj({"name": STR, "permissions": STRS, "description": STR})
 route("post", "/v1/roles", op="createRole", summary="Create a custom role (roles:write)",
@@ -552,24 +561,28 @@ route("delete", "/v1/roles/{name}", op="deleteRole", summary="Delete an unused c
 # -- API keys
 route("post", "/v1/api-keys", op="createApiKey", summary="Create an API key (api_keys:write)",
       tag="api-keys", auth="user_or_key", tenant=True,
-      description="Without scopes the key gets data:read and usage:write. Choosing scopes needs "
-      "api_key_scopes (402) and a subset of the creator's permissions (403).",
+      description="Without scopes the key gets data:read and usage:write. Chosen scopes must be "
+      "a subset of the creator's permissions (403) and need api_key_scopes (402), in that order. "
+      "A repeated Idempotency-Key is 409 (the secret is shown once, never replayed).",
       body=json_body(obj({"name": {"type": "string", "minLength": 1, "maxLength": 100},
                           "scopes": STRS, "expires_at": TIME}, ["name"])),
       responses={"201": ok(201, ref("ApiKeyCreated"), "Created; the secret is shown once")},
-      errors=[402, 403, 422])
+      errors=[402, 403, 409, 422])
 route("get", "/v1/api-keys", op="listApiKeys", summary="Keys, without secrets", tag="api-keys",
       auth="user_or_key", tenant=True, params=PAGE,
       responses={"200": ok(200, ref("ApiKeyPage"), "Keys")}, errors=[403, 422])
 route("delete", "/v1/api-keys/{id}", op="revokeApiKey", summary="Revoke a key",
       tag="api-keys", auth="user_or_key", tenant=True,
-      description="Every instance refuses the key within 1 s.",
+      description="Every instance refuses the key within 1 s. Another org's key is 404 before "
+      "any permission check (403).",
       responses={"204": NO_CONTENT}, errors=[403])
 route("post", "/v1/api-keys/{id}/rotate", op="rotateApiKey",
       summary="New secret; the old one works for the grace period (24 h)", tag="api-keys",
       auth="user_or_key", tenant=True,
+      description="Another org's key is 404 before any permission check (403). A repeated "
+      "Idempotency-Key is 409 (the secret is shown once, never replayed).",
       responses={"201": ok(201, ref("ApiKeyCreated"), "The successor key")},
-      errors=[403, 410])
+      errors=[403, 409, 410])
 route("get", "/v1/data", op="getData", summary="The metered demo resource (1 api_calls)",
       tag="data", auth="user_or_key", tenant=True, metered=True,
       responses={"200": ok(200, ref("Data"), "Data")}, errors=[403, 429])
@@ -692,8 +705,8 @@ route("get", "/v1/audit/verify", op="verifyAudit",
 route("post", "/v1/scim/token", op="issueScimToken",
       summary="Issue the org's SCIM token (scim:manage + scim)", tag="scim", auth="user",
       tenant=True, description="Shown once; replaces the previous token. Users only (an API "
-      "key gets 403).",
-      responses={"201": ok(201, ref("ScimTokenIssued"), "Issued")}, errors=[402, 403])
+      "key gets 403). A repeated Idempotency-Key is 409 (the token is never replayed).",
+      responses={"201": ok(201, ref("ScimTokenIssued"), "Issued")}, errors=[402, 403, 409])
 route("get", "/admin/orgs/{id}/summary", op="adminOrgSummary", summary="Operator summary",
       tag="admin", auth="admin",
       description="404 for every /admin route when TK_ADMIN_TOKEN is not set.",

@@ -103,12 +103,16 @@ Step csrf() {
     const auto method = ctx.request.method();
     if (method == http::verb::get || method == http::verb::head || method == http::verb::options)
       return ok();
-    const std::string_view sent = ctx.header("X-CSRF-Token");
-    const auto expected = cookie(ctx, "tk_csrf");
-    if (sent.empty() || !expected || expected->empty() || !constant_time_equal(sent, *expected))
-      return Error{Errc::forbidden, "missing or wrong X-CSRF-Token"};
-    return ok();
+    return check_csrf_token(ctx);
   };
+}
+
+Result<void> check_csrf_token(const RequestContext& ctx) {
+  const std::string_view sent = ctx.header("X-CSRF-Token");
+  const auto expected = cookie(ctx, "tk_csrf");
+  if (sent.empty() || !expected || expected->empty() || !constant_time_equal(sent, *expected))
+    return Error{Errc::forbidden, "missing or wrong X-CSRF-Token"};
+  return ok();
 }
 
 Result<void> enter_org(Services& s, RequestContext& ctx, const OrgId& org) {

@@ -35,6 +35,10 @@ enum class Callers : std::uint8_t {
 Step authenticate(Services& services, Callers callers = Callers::users);
 /// Errors: forbidden (missing or wrong X-CSRF-Token on a cookie-authenticated unsafe request).
 Step csrf();
+/// The double-submit check itself, whatever the method and credential: X-CSRF-Token equals the
+/// tk_csrf cookie (constant-time). csrf() uses it; so does refresh for a tk_refresh cookie.
+/// Errors: forbidden.
+Result<void> check_csrf_token(const RequestContext& ctx);
 /// Sets ctx.tenant.tenant, roles, plan and ctx.permissions. Errors: bad_request (no tenant),
 /// not_found (not a member of the org named), unavailable.
 Step resolve_tenant(Services& services);

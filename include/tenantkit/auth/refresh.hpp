@@ -4,11 +4,12 @@
 // every refresh and grouped per login session (the family). SessionManager::refresh() is the
 // protocol; this header holds the token format and the outcome type. Pure functions, thread-safe.
 //
-// Parallel refreshes: within `reuse_grace` (default 10 s) of a rotation, presenting the rotated
-// token again returns the SAME successor, not a fresh one: the successor is derived from the
-// presented token with the pepper (a keyed PRF), so any instance can recompute it without storing
-// it in clear, and the client ends up with one valid token whichever response it keeps. Outside
-// the grace window, or once the successor itself was used, a replay revokes the family.
+// Parallel refreshes (opt-in: SessionOptions::reuse_grace, default 0 = none): within
+// `reuse_grace` of a rotation, presenting the rotated token again returns the SAME successor, not
+// a fresh one: the successor is derived from the presented token with the pepper (a keyed PRF), so
+// any instance can recompute it without storing it in clear, and the client ends up with one
+// valid token whichever response it keeps. Without a grace, outside the grace window, or once the
+// successor itself was used, a replay revokes the family.
 #pragma once
 
 #include <cstdint>

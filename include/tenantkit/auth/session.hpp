@@ -30,8 +30,10 @@ struct SessionOptions {
   /// Lifetime of one refresh token (TK_REFRESH_TOKEN_TTL_SECONDS), never past the session's end.
   /// Default 30 days.
   std::chrono::seconds refresh_ttl{30 * 24 * 3600};
-  /// Parallel-refresh grace after a rotation. Default 10 s; 0 disables it.
-  std::chrono::seconds reuse_grace{10};
+  /// Parallel-refresh grace after a rotation (see refresh.hpp). Default 0: no grace, every
+  /// replay of a rotated token revokes its family, even at the same instant. Opt in (e.g. 10 s)
+  /// only where two tabs refreshing one token at once must not log the user out.
+  std::chrono::seconds reuse_grace{0};
   /// Active sessions per user; a new login evicts the oldest beyond this. Default 10. Valid: >= 1.
   std::size_t max_per_user = 10;
   /// check() writes last_seen_at at most this often per session. Default 60 s.
