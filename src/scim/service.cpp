@@ -469,6 +469,23 @@ Result<UserResource> ScimService::patch_user(const ScimCaller& caller, std::stri
   return store(caller, *cur, std::move(*next));
 }
 
+namespace {
+
+// Group writes are read-modify-writes checked by the store's version compare-and-set; a write
+// that lost the race reads again, up to kGroupAttempts times.
+constexpr int kGroupAttempts = 5;
+constexpr std::string_view kGroupChanged = "the group changed while it was being updated";
+
+bool group_changed(const Error& e) {
+  return e.code == Errc::conflict && e.detail == kGroupChanged;
+}
+
+Error group_kept_changing() {
+  return Error{Errc::unavailable, "the group kept changing concurrently; retry"};
+}
+
+}  // namespace
+
 Result<void> ScimService::delete_user(const ScimCaller& caller, std::string_view id) {
   auto cur = load(caller.org, id);
   if (!cur) return cur.error();
@@ -479,14 +496,27 @@ Result<void> ScimService::delete_user(const ScimCaller& caller, std::string_view
                         "the organization's last active owner cannot be deleted");
     return r.error();
   }
-  // A deleted user leaves the org's groups too, so that no group lists a stranger.
+  // A deleted user leaves the org's groups too, so that no group lists a stranger. Each group is
+  // a read-modify-write: when another write got in between (the store's version check), the
+  // group is read again.
   auto groups = storage_.scim_groups().list(caller.org);
   if (!groups) return groups.error();
   for (storage::ScimGroup g : *groups) {
-    if (std::erase(g.members, uid) == 0) continue;
-    g.version += 1;
-    g.updated_at = clock_.now();
-    if (auto u = storage_.scim_groups().update(caller.org, g); !u) return u.error();
+    for (int attempt = 1;; ++attempt) {
+      if (std::erase(g.members, uid) == 0) break;
+      const std::int64_t read_version = g.version;
+      g.version += 1;
+      g.updated_at = clock_.now();
+      auto u = storage_.scim_groups().update(caller.org, g, read_version);
+      if (u) break;
+      if (u.error().code != Errc::conflict || attempt == kGroupAttempts) return u.error();
+      auto fresh = storage_.scim_groups().get(caller.org, g.id);
+      if (!fresh) {
+        if (fresh.error().code == Errc::not_found) break;  // deleted meanwhile
+        return fresh.error();
+      }
+      g = std::move(*fresh);
+    }
   }
   auto revoked = storage_.sessions().revoke_all(uid, clock_.now());
   if (!revoked) return revoked.error();
@@ -783,11 +813,14 @@ Result<GroupResource> ScimService::store_group(const ScimCaller& caller,
   g.members = *members;
   g.version = cur.version + 1;
   g.updated_at = clock_.now();
-  auto updated = storage_.scim_groups().update(caller.org, g);
+  auto updated = storage_.scim_groups().update(caller.org, g, cur.version);
   if (!updated) {
-    if (updated.error().code == Errc::conflict)
-      return make_error(Errc::conflict, scim_type::uniqueness, "displayName already exists");
-    return updated.error();
+    if (updated.error().code != Errc::conflict) return updated.error();
+    // Either the displayName is taken or the group changed since `cur` was read.
+    auto now = storage_.scim_groups().get(caller.org, cur.id);
+    if (!now) return now.error().code == Errc::not_found ? not_found_group() : now.error();
+    if (now->version != cur.version) return Error{Errc::conflict, std::string(kGroupChanged)};
+    return make_error(Errc::conflict, scim_type::uniqueness, "displayName already exists");
   }
   std::vector<storage::ScimGroup> after = *before;
   for (storage::ScimGroup& x : after)
@@ -816,22 +849,31 @@ Result<GroupResource> ScimService::store_group(const ScimCaller& caller,
 
 Result<GroupResource> ScimService::replace_group(const ScimCaller& caller, std::string_view id,
                                                  std::string_view body) {
-  auto cur = load_group(caller.org, id);
-  if (!cur) return cur.error();
-  auto next = group_from_json(body);
-  if (!next) return next.error();
-  return store_group(caller, *cur, std::move(*next));
+  for (int attempt = 1;; ++attempt) {
+    auto cur = load_group(caller.org, id);
+    if (!cur) return cur.error();
+    auto next = group_from_json(body);
+    if (!next) return next.error();
+    auto r = store_group(caller, *cur, std::move(*next));
+    if (r || !group_changed(r.error())) return r;
+    if (attempt == kGroupAttempts) return group_kept_changing();
+  }
 }
 
 Result<GroupResource> ScimService::patch_group(const ScimCaller& caller, std::string_view id,
                                                std::string_view body) {
-  auto cur = load_group(caller.org, id);
-  if (!cur) return cur.error();
-  auto patch = parse_patch(body);
-  if (!patch) return patch.error();
-  auto next = apply_group_patch(group_resource_from(*cur), *patch);
-  if (!next) return next.error();
-  return store_group(caller, *cur, std::move(*next));
+  // The patch is applied to a fresh read on every attempt: a concurrent PATCH's change is kept.
+  for (int attempt = 1;; ++attempt) {
+    auto cur = load_group(caller.org, id);
+    if (!cur) return cur.error();
+    auto patch = parse_patch(body);
+    if (!patch) return patch.error();
+    auto next = apply_group_patch(group_resource_from(*cur), *patch);
+    if (!next) return next.error();
+    auto r = store_group(caller, *cur, std::move(*next));
+    if (r || !group_changed(r.error())) return r;
+    if (attempt == kGroupAttempts) return group_kept_changing();
+  }
 }
 
 Result<void> ScimService::delete_group(const ScimCaller& caller, std::string_view id) {

@@ -52,7 +52,7 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
   *pg_session("postgres") << "CREATE DATABASE " + db;
   // Not migrated yet: the app cannot open it.
   EXPECT_THAT(storage::open_postgres({.url = pg_url(db, kAppRole)}), HasError(Errc::unavailable));
-  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(5));
+  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(6));
   EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(0));
   {
     // open_postgres with a migration URL migrates (no-op here) and grants.
@@ -62,7 +62,7 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
     EXPECT_THAT((*st)->ping(), IsOk());
   }
   auto s = pg_session(db);
-  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 5);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 6);
   // Every tenant table has RLS enabled and forced.
   EXPECT_EQ(count(*s,
                   "SELECT COUNT(*) FROM pg_class WHERE relname IN ('orgs', 'memberships', "
@@ -84,7 +84,14 @@ TEST_F(Postgres, ThreadsStartingAtOnceOnAFreshPoolGetAConnectionEach) {
   }
 }
 
-// Two orgs with rows in several tenant tables, made through the stores.
+// Every tenant table (sql::tenant_tables()); the RLS proofs below cover each of them.
+const char* const kTenantTables[] = {"orgs",        "memberships",  "invitations", "api_keys",
+                                     "roles",       "usage_events", "usage_daily", "subscriptions",
+                                     "audit_heads", "audit_events", "workspaces",  "scim_tokens",
+                                     "scim_groups"};
+
+// Two orgs with rows in every tenant table, made through the stores. B's subscription has no
+// customer id (an org that never reached the payment provider).
 struct TwoTenants {
   storage::Org a, b;
 };
@@ -101,6 +108,19 @@ TwoTenants seed(storage::Storage& st) {
     must(st.workspaces().create(org->id, w, std::nullopt));
     must(st.audit().append(org->id, audit_event(s, org->id, "seed")));
     must(st.usage().record(org->id, usage_event(s, org->id, "seed", 1)));
+    const auto owner = must(st.memberships().list(org->id, {})).items.at(0).user;
+    must(st.invitations().create(org->id, s.invitation(org->id, owner), std::nullopt, s.now()));
+    must(st.api_keys().create(org->id, s.api_key(org->id, owner), std::nullopt));
+    must(st.roles().create(org->id, s.role(org->id)));
+    storage::Subscription sub;
+    sub.org = org->id;
+    sub.plan = "pro";
+    sub.status = "active";
+    sub.customer_id = org == &t.a ? s.unique("cus") : std::string();
+    sub.updated_at = s.now();
+    must(st.subscriptions().put_if_newer(org->id, sub));
+    must(st.scim_tokens().replace(org->id, s.scim_token(org->id)));
+    must(st.scim_groups().create(org->id, s.scim_group(org->id)));
   }
   return t;
 }
@@ -110,8 +130,7 @@ TEST_F(Postgres, UnfilteredQueriesAsTheAppRoleSeeOnlyTheCurrentTenant) {
   auto st = make_pg_storage(2, &db);
   auto t = seed(*st);
   auto app = pg_session(db, kAppRole);
-  const char* tables[] = {"orgs",        "memberships",  "workspaces", "audit_events",
-                          "audit_heads", "usage_events", "usage_daily"};
+  const auto& tables = kTenantTables;
 
   // No tenant set: nothing at all.
   *app << "BEGIN";
@@ -180,6 +199,77 @@ TEST_F(Postgres, UnscopedLookupsSeeOnlyTheLookedUpRows) {
   ASSERT_THAT(found, IsOk());
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->id, t.b.id);
+}
+
+// A setting a connection once set with set_config(..., true) reads '' (not NULL) in every later
+// transaction of that session. The policies must treat '' as unset (migration 6): before, a pooled
+// connection that had served find_by_customer showed every subscription without a customer id to
+// any later tenant, or to no tenant at all.
+TEST_F(Postgres, SettingsLeftEmptyByEarlierTransactionsMatchNoRow) {
+  std::string db;
+  auto st = make_pg_storage(2, &db);
+  auto t = seed(*st);  // B's subscription has customer_id ''
+  {
+    // Rows of B (and a third org) whose lookup column is '', written past RLS as the owner.
+    auto owner = pg_session(db);
+    const std::string b = t.b.id.str();
+    *owner << "INSERT INTO orgs (id, name, slug, created_at, updated_at) VALUES "
+              "('org_empty_slug', 'x', '', now(), now())";
+    *owner << "INSERT INTO memberships (org_id, user_id, roles, active, external_id, joined_at) "
+              "VALUES ('" +
+                  b + "', '', '[]', true, '', now())";
+    *owner << "INSERT INTO invitations (org_id, id, email, role, token_hash, invited_by, "
+              "created_at, expires_at) VALUES ('" +
+                  b +
+                  "', 'inv_empty', 'e@example.com', "
+                  "'member', '', 'x', now(), now() + interval '1 day')";
+    *owner << "INSERT INTO api_keys (org_id, id, name, prefix, hash, pepper_version, scopes, "
+              "created_by, created_at) VALUES ('" +
+                  b +
+                  "', 'key_empty', 'x', '', 'h', 1, '[]', "
+                  "'x', now())";
+    *owner << "INSERT INTO scim_tokens (org_id, id, token_hash, created_at) VALUES ('" + b +
+                  "', 'scim_empty', '', now())";
+  }
+  auto app = pg_session(db, kAppRole);
+  std::string ignored;
+  // The lookups as the stores run them, each in its own transaction on this one connection
+  // (find_by_customer first), then a tenant's transaction.
+  const std::pair<const char*, const char*> lookups[] = {
+      {"tenantkit.lookup_customer", "SELECT COUNT(*) FROM subscriptions WHERE customer_id = 'c'"},
+      {"tenantkit.lookup_slug", "SELECT COUNT(*) FROM orgs WHERE slug = 'c'"},
+      {"tenantkit.admin", "SELECT COUNT(*) FROM orgs"},
+      {"tenantkit.lookup_user", "SELECT COUNT(*) FROM memberships WHERE user_id = 'c'"},
+      {"tenantkit.lookup_token", "SELECT COUNT(*) FROM invitations WHERE token_hash = 'c'"},
+      {"tenantkit.lookup_prefix", "SELECT COUNT(*) FROM api_keys WHERE prefix = 'c'"},
+      {"tenantkit.lookup_key_ids", "SELECT COUNT(*) FROM api_keys WHERE id = 'c'"},
+      {"tenantkit.tenant_id", "SELECT COUNT(*) FROM workspaces"}};
+  for (const auto& [name, query] : lookups) {
+    *app << "BEGIN";
+    const std::string n = name;
+    *app << "SELECT set_config(:n, 'c', true)", soci::use(n), soci::into(ignored);
+    EXPECT_EQ(count(*app, query), 0) << name;
+    *app << "COMMIT";
+  }
+  // Tenant A: an unfiltered SELECT returns no row of another org.
+  *app << "BEGIN";
+  *app << "SELECT set_config('tenantkit.tenant_id', :t, true)", soci::use(t.a.id.str()),
+      soci::into(ignored);
+  for (const char* table : kTenantTables) {
+    const std::string col = std::string(table) == "orgs" ? "id" : "org_id";
+    EXPECT_EQ(count(*app, std::string("SELECT COUNT(*) FROM ") + table + " WHERE " + col + " <> '" +
+                              t.a.id.str() + "'"),
+              0)
+        << table << " leaks another tenant's rows";
+  }
+  *app << "COMMIT";
+  // No tenant: nothing at all, and nothing can be written with the empty tenant either.
+  *app << "BEGIN";
+  for (const char* table : kTenantTables)
+    EXPECT_EQ(count(*app, std::string("SELECT COUNT(*) FROM ") + table), 0) << table;
+  EXPECT_ANY_THROW(*app << "INSERT INTO workspaces (org_id, id, name, description, created_at, "
+                           "updated_at) VALUES ('', 'x', 'x', '', now(), now())");
+  *app << "ROLLBACK";
 }
 
 TEST_F(Postgres, AuditTamperIsDetected) {

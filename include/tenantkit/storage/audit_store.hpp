@@ -35,11 +35,12 @@ class AuditStore {
   /// Matching entries, newest first (seq descending); the cursor continues below the last seq.
   virtual Result<Page<AuditEvent>> list(const OrgId& org, const AuditQuery& query,
                                         const PageRequest& page) = 0;
-  /// Streams every matching entry, oldest first, in chunks of at most `chunk` entries, without
-  /// holding them all in memory; `sink` returning false stops early.
+  /// Streams every matching entry, oldest first, in chunks of at most `chunk` entries (clamped to
+  /// 1..1000), without holding them all in memory; `sink` returning false stops early.
   virtual Result<void> scan(const OrgId& org, const AuditQuery& query, int chunk,
                             const std::function<bool(const AuditEvent&)>& sink) = 0;
-  /// Entries with after_seq < seq, oldest first, at most `limit` (chain verification reads these).
+  /// Entries with after_seq < seq, oldest first, at most `limit` clamped to 1..1000 (chain
+  /// verification reads these; a longer chain is read in chunks, each after the last seq read).
   virtual Result<std::vector<AuditEvent>> read_chain(const OrgId& org, std::int64_t after_seq,
                                                      int limit) = 0;
   /// Deletes entries older than `before` (retention); returns how many. The chain stays

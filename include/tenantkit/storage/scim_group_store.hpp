@@ -29,9 +29,13 @@ class ScimGroupStore {
   virtual Result<ScimGroup> get(const OrgId& org, const ScimGroupId& id) = 0;
   /// Every group of `org`, ordered by id. Errors: unavailable.
   virtual Result<std::vector<ScimGroup>> list(const OrgId& org) = 0;
-  /// Overwrites displayName, externalId, members, version and updated_at. Errors: not_found,
-  /// conflict (displayName used by another group of the org), unavailable.
-  virtual Result<ScimGroup> update(const OrgId& org, const ScimGroup& group) = 0;
+  /// Overwrites displayName, externalId, members, version and updated_at, provided the stored
+  /// group's version is still `expected_version` (the version the caller read and changed: a
+  /// compare-and-set, so concurrent read-modify-writes cannot lose each other's changes).
+  /// Errors: not_found, conflict (the stored version is another one, or displayName is used by
+  /// another group of the org), unavailable.
+  virtual Result<ScimGroup> update(const OrgId& org, const ScimGroup& group,
+                                   std::int64_t expected_version) = 0;
   /// Errors: not_found, unavailable.
   virtual Result<void> remove(const OrgId& org, const ScimGroupId& id) = 0;
 

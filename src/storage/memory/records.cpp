@@ -262,13 +262,12 @@ class MemAuditStore final : public AuditStore {
   Result<std::vector<AuditEvent>> read_chain(const OrgId& org, std::int64_t after_seq,
                                              int limit) override {
     std::vector<AuditEvent> out;
-    if (limit <= 0) return out;
+    const auto size = static_cast<std::size_t>(std::clamp(limit, 1, 1000));
     SharedLock lock(s_.mu);
     auto chain = s_.audit.find(org);
     if (chain == s_.audit.end()) return out;
     const auto& entries = chain->second.entries;
-    for (auto it = entries.upper_bound(after_seq);
-         it != entries.end() && out.size() < static_cast<std::size_t>(limit); ++it)
+    for (auto it = entries.upper_bound(after_seq); it != entries.end() && out.size() < size; ++it)
       out.push_back(it->second);
     return out;
   }

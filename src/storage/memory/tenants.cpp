@@ -612,10 +612,13 @@ class MemScimGroupStore final : public ScimGroupStore {
     return out;
   }
 
-  Result<ScimGroup> update(const OrgId& org, const ScimGroup& group) override {
+  Result<ScimGroup> update(const OrgId& org, const ScimGroup& group,
+                           std::int64_t expected_version) override {
     Lock lock(s_.mu);
     auto it = s_.scim_groups.find(group.id);
     if (it == s_.scim_groups.end() || it->second.org != org) return not_found("SCIM group");
+    if (it->second.version != expected_version)
+      return Error{Errc::conflict, "SCIM group changed since it was read"};
     if (name_taken(org, group.display_name, group.id))
       return Error{Errc::conflict, "displayName already exists"};
     ScimGroup& g = it->second;

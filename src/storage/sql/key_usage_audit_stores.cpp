@@ -35,11 +35,7 @@ class SqlApiKeyStore final : public ApiKeyStore {
                         std::optional<std::int64_t> max_keys) override {
     return db_.run<ApiKey>(
         Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<ApiKey> {
-          std::string id;
-          Query(s, "SELECT id FROM orgs WHERE id = :o" + std::string(db_.for_update()))
-              .in(org.str())
-              .out(id)
-              .one();
+          if (!lock_org(db_, s, org.str())) return not_found("org");
           if (load(s, org.str(), key.id.str(), false)) return Error{Errc::conflict, "key id taken"};
           if (max_keys) {
             long long n = 0;
@@ -207,6 +203,11 @@ class SqlUsageStore final : public UsageStore {
                   .in(org)
                   .out(ignored)
                   .one();
+            }
+            // All or nothing: an unknown org rolls back the groups inserted before it. The shared
+            // lock keeps the org from being removed meanwhile without serialising ingest.
+            if (!lock_org(db_, s, org, OrgLock::key_share)) return not_found("org");
+            if (db_.pg()) {
               insert_group_pg(s, org, events, idx, out);
             } else {
               insert_group_sqlite(s, org, events, idx, out);
@@ -467,6 +468,9 @@ struct AuditFilter {
   AuditQuery query;
 };
 
+// scan()'s chunk and read_chain()'s limit are clamped to 1..kMaxAuditChunk (as in every backend).
+constexpr int kMaxAuditChunk = 1000;
+
 class SqlAuditStore final : public AuditStore {
  public:
   explicit SqlAuditStore(Db& db) : db_(db) {}
@@ -479,6 +483,7 @@ class SqlAuditStore final : public AuditStore {
       return Error{Errc::validation_failed, "metadata must be a JSON object"};
     return db_.run<AuditEvent>(
         Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<AuditEvent> {
+          if (!lock_org(db_, s, org.str(), OrgLock::key_share)) return not_found("org");
           // The chain head row is the per-org lock: concurrent appends queue on it, so seq and
           // prev_hash are always read and advanced together.
           Query(s,
@@ -565,7 +570,7 @@ class SqlAuditStore final : public AuditStore {
 
   Result<void> scan(const OrgId& org, const AuditQuery& query, int chunk,
                     const std::function<bool(const AuditEvent&)>& sink) override {
-    const int n = std::max(chunk, 1);
+    const int n = std::clamp(chunk, 1, kMaxAuditChunk);
     AuditFilter f("WHERE org_id = :o AND seq > :after", query);
     long long after = 0;
     // Keyset chunks, each its own short read: memory stays bounded by `chunk` entries.
@@ -593,7 +598,7 @@ class SqlAuditStore final : public AuditStore {
   Result<std::vector<AuditEvent>> read_chain(const OrgId& org, std::int64_t after_seq,
                                              int limit) override {
     const long long after = after_seq;
-    const int lim = std::max(limit, 0);
+    const int lim = std::clamp(limit, 1, kMaxAuditChunk);
     return db_.run<std::vector<AuditEvent>>(
         Access::read, Scope::tenant(org.str()),
         [&](soci::session& s) -> Result<std::vector<AuditEvent>> {

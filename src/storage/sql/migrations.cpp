@@ -204,7 +204,8 @@ constexpr std::string_view kPgFunctions[] = {
     "AS $$ SELECT to_char(d, 'YYYY-MM-DD') $$",
     "CREATE FUNCTION tk_date(t text) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE "
     "AS $$ SELECT t::date $$",
-    // The tenant of the current transaction, or NULL/'' when none is set: matches no row.
+    // The tenant of the current transaction. Migration 6 replaces this body with NULLIF(..., ''):
+    // a setting a connection once set reads '' (not NULL) afterwards, and must match no row.
     "CREATE FUNCTION tk_tenant() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE "
     "AS $$ SELECT current_setting('tenantkit.tenant_id', true) $$",
 };
@@ -316,6 +317,7 @@ std::vector<Migration> migrations(Dialect dialect) {
                              "tk_tenant()) WITH CHECK (org_id = tk_tenant())"})
       v5.statements.emplace_back(stmt);
   out.push_back(std::move(v5));
+  out.push_back(migration_v6(dialect));
   return out;
 }
 

@@ -19,6 +19,7 @@ struct Migration {
 /// One function per migration after the first two, each in its own file under migrations/
 /// (never edited once released; a schema change is a new file and a new line in migrations()).
 Migration migration_v3(Dialect dialect);  // subscriptions.past_due_since
+Migration migration_v6(Dialect dialect);  // RLS policies read an empty setting as NULL
 
 /// Every migration of `dialect`, in version order.
 std::vector<Migration> migrations(Dialect dialect);

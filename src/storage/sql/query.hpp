@@ -423,6 +423,25 @@ inline std::string select(const Db& db, const char* cols, std::string_view table
   return db.q(s);
 }
 
+/// How lock_org() locks the org row on PostgreSQL.
+enum class OrgLock : std::uint8_t {
+  /// FOR UPDATE: count-limited inserts and last-owner checks of one org serialise.
+  exclusive,
+  /// FOR KEY SHARE: only keeps the org from being removed (OrgStore::remove locks it FOR UPDATE)
+  /// until the transaction ends; writers of one org do not wait for each other.
+  key_share,
+};
+
+/// Locks the org row (PostgreSQL; SQLite write transactions are exclusive already). False when
+/// the org does not exist (never created, or removed): a write for it must answer not_found
+/// instead of storing rows that belong to no org.
+inline bool lock_org(Db& db, soci::session& s, const std::string& org,
+                     OrgLock mode = OrgLock::exclusive) {
+  std::string id;
+  const char* lock = !db.pg() ? "" : mode == OrgLock::exclusive ? " FOR UPDATE" : " FOR KEY SHARE";
+  return Query(s, "SELECT id FROM orgs WHERE id = :o" + std::string(lock)).in(org).out(id).one();
+}
+
 /// The row of `table` matching `where` (one `:v` placeholder bound to `value`), read under the
 /// lookup setting `setting`: RLS shows exactly the rows that setting names (docs/sql-storage.md),
 /// so this serves the unscoped find_by_* calls. Absence is a value.

@@ -20,16 +20,6 @@ bool has_role(const std::vector<std::string>& roles, std::string_view role) {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
-// Locks the org row (PostgreSQL) so that count-limited inserts and last-owner checks of one org
-// serialise; SQLite write transactions are exclusive already. False when the org is absent.
-bool lock_org(Db& db, soci::session& s, const std::string& org) {
-  std::string id;
-  return Query(s, "SELECT id FROM orgs WHERE id = :o" + std::string(db.for_update()))
-      .in(org)
-      .out(id)
-      .one();
-}
-
 std::optional<Membership> load_member(Db& db, soci::session& s, const std::string& org,
                                       const std::string& user) {
   return tenant_row<MembershipRow>(db, s, "memberships", "user_id", org, user);
@@ -369,7 +359,7 @@ class SqlMembershipStore final : public MembershipStore {
   Result<Membership> mutate(const OrgId& org, const UserId& user, F&& f) {
     return db_.run<Membership>(Access::write, Scope::tenant(org.str()),
                                [&](soci::session& s) -> Result<Membership> {
-                                 lock_org(db_, s, org.str());
+                                 if (!lock_org(db_, s, org.str())) return not_found("org");
                                  auto m = load_member(db_, s, org.str(), user.str());
                                  if (!m) return not_found("membership");
                                  auto r = f(s, *m);
@@ -391,7 +381,7 @@ class SqlInvitationStore final : public InvitationStore {
     return db_.run<Invitation>(
         Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Invitation> {
           if (inv.org != org) return Error{Errc::validation_failed, "invitation org mismatch"};
-          lock_org(db_, s, org.str());
+          if (!lock_org(db_, s, org.str())) return not_found("org");
           std::string id;
           if (Query(s, db_.q("SELECT id FROM invitations WHERE org_id = :o AND email = :e AND "
                              "accepted_at IS NULL AND revoked_at IS NULL AND expires_at > "
@@ -480,6 +470,8 @@ class SqlInvitationStore final : public InvitationStore {
     return db_.run<Membership>(
         Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Membership> {
           if (member.org != org) return Error{Errc::validation_failed, "membership org mismatch"};
+          // The org lock orders this against seat-limited adds and invitations of the org.
+          if (!lock_org(db_, s, org.str())) return not_found("org");
           auto inv = load(s, org.str(), id.str(), true);
           if (!inv) return not_found("invitation");
           if (!inv->is_pending(now)) return Error{Errc::gone, "invitation is no longer pending"};
@@ -513,6 +505,7 @@ class SqlRoleStore final : public RoleStore {
   Result<Role> create(const OrgId& org, const Role& role) override {
     return db_.run<Role>(
         Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Role> {
+          if (!lock_org(db_, s, org.str())) return not_found("org");
           if (load(s, org.str(), role.name)) return Error{Errc::conflict, "role name taken"};
           Role stored = role;
           stored.org = org;
@@ -580,6 +573,9 @@ class SqlRoleStore final : public RoleStore {
     const std::string n(name);
     return db_.run<void>(
         Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<void> {
+          // MembershipStore::set_roles locks the org too: no member can be given the role
+          // between the check below and the delete.
+          if (!lock_org(db_, s, org.str())) return not_found("role");
           if (!load(s, org.str(), n)) return not_found("role");
           bool held = false;
           std::string roles;
@@ -619,7 +615,7 @@ class SqlWorkspaceStore final : public WorkspaceStore {
                            std::optional<std::int64_t> max_count) override {
     return db_.run<Workspace>(
         Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<Workspace> {
-          lock_org(db_, s, org.str());
+          if (!lock_org(db_, s, org.str())) return not_found("org");
           if (load(s, org.str(), ws.id.str())) return Error{Errc::conflict, "workspace id taken"};
           if (max_count && count_in(s, org.str()) >= *max_count)
             return Error{Errc::plan_limit_reached, "workspace limit reached"};
@@ -855,25 +851,33 @@ class SqlScimGroupStore final : public ScimGroupStore {
         });
   }
 
-  Result<ScimGroup> update(const OrgId& org, const ScimGroup& group) override {
+  Result<ScimGroup> update(const OrgId& org, const ScimGroup& group,
+                           std::int64_t expected_version) override {
     return db_.run<ScimGroup>(
         Access::write, Scope::tenant(org.str()), [&](soci::session& s) -> Result<ScimGroup> {
-          if (!load(s, org.str(), group.id.str())) return not_found("SCIM group");
+          auto stored = load(s, org.str(), group.id.str(), true);
+          if (!stored) return not_found("SCIM group");
+          if (stored->version != expected_version)
+            return Error{Errc::conflict, "SCIM group changed since it was read"};
           if (name_taken(s, org.str(), group.display_name, group.id.str()))
             return Error{Errc::conflict, "displayName already exists"};
-          const long long version = group.version;
-          Query(s, db_.q("UPDATE scim_groups SET display_name = :n, display_key = :k, "
-                         "external_id = :e, members = :m, version = :v, updated_at = tk_ts(:u) "
-                         "WHERE org_id = :o AND id = :i"))
-              .in(group.display_name)
-              .in(display_key(group.display_name))
-              .in(group.external_id)
-              .in(member_list(group))
-              .in(version)
-              .in(us(group.updated_at))
-              .in(org.str())
-              .in(group.id.str())
-              .exec();
+          const long long version = group.version, expected = expected_version;
+          // The row is locked (PostgreSQL) or the transaction exclusive (SQLite); the version
+          // condition still makes the compare-and-set hold on its own.
+          if (Query(s, db_.q("UPDATE scim_groups SET display_name = :n, display_key = :k, "
+                             "external_id = :e, members = :m, version = :v, updated_at = "
+                             "tk_ts(:u) WHERE org_id = :o AND id = :i AND version = :x"))
+                  .in(group.display_name)
+                  .in(display_key(group.display_name))
+                  .in(group.external_id)
+                  .in(member_list(group))
+                  .in(version)
+                  .in(us(group.updated_at))
+                  .in(org.str())
+                  .in(group.id.str())
+                  .in(expected)
+                  .exec() == 0)
+            return Error{Errc::conflict, "SCIM group changed since it was read"};
           return *load(s, org.str(), group.id.str());
         });
   }
@@ -903,8 +907,9 @@ class SqlScimGroupStore final : public ScimGroupStore {
         .out(id)
         .one();
   }
-  std::optional<ScimGroup> load(soci::session& s, const std::string& org, const std::string& id) {
-    return tenant_row<ScimGroupRow>(db_, s, "scim_groups", "id", org, id);
+  std::optional<ScimGroup> load(soci::session& s, const std::string& org, const std::string& id,
+                                bool lock = false) {
+    return tenant_row<ScimGroupRow>(db_, s, "scim_groups", "id", org, id, lock);
   }
 
   Db& db_;

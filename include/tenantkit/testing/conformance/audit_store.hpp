@@ -20,8 +20,15 @@ class AuditStoreConformance : public StorageConformanceTest<Backend> {
                 "audit().append");
   }
 
+  // read_chain returns at most 1000 entries a call: longer chains are read in chunks.
   std::vector<storage::AuditEvent> whole_chain(const OrgId& org) {
-    return must(audit().read_chain(org, 0, 100000), "audit().read_chain");
+    std::vector<storage::AuditEvent> out;
+    for (;;) {
+      auto chunk = must(audit().read_chain(org, out.empty() ? 0 : out.back().seq, 1000),
+                        "audit().read_chain");
+      if (chunk.empty()) return out;
+      out.insert(out.end(), chunk.begin(), chunk.end());
+    }
   }
 
   static std::vector<std::int64_t> seqs(const std::vector<storage::AuditEvent>& events) {
@@ -188,6 +195,51 @@ TYPED_TEST_P(AuditStoreConformance, ReadChainReadsAfterASeqUpToALimit) {
   EXPECT_THAT(this->audit().read_chain(a.org.id, 6, 100), IsOkAndHolds(::testing::IsEmpty()));
 }
 
+// scan()'s chunk and read_chain()'s limit are clamped to 1..1000: a caller asking for more still
+// gets bounded reads, and 0 or a negative number still makes progress.
+TYPED_TEST_P(AuditStoreConformance, ScanChunkAndReadChainLimitAreClampedTo1To1000) {
+  auto a = this->make_tenant();
+  for (int i = 0; i < 1001; ++i) this->append(a.org.id);
+  auto first = this->audit().read_chain(a.org.id, 0, 1'000'000);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->size(), 1000u);
+  EXPECT_EQ(first->front().seq, 1);
+  EXPECT_EQ(first->back().seq, 1000);
+  auto rest = this->audit().read_chain(a.org.id, 1000, 1'000'000);
+  ASSERT_THAT(rest, IsOk());
+  EXPECT_EQ(this->seqs(*rest), (std::vector<std::int64_t>{1001}));
+  for (int limit : {0, -7}) {
+    auto one = this->audit().read_chain(a.org.id, 5, limit);
+    ASSERT_THAT(one, IsOk());
+    EXPECT_EQ(this->seqs(*one), (std::vector<std::int64_t>{6})) << "limit " << limit;
+  }
+  for (int chunk : {0, -1}) {
+    std::int64_t seen = 0;
+    ASSERT_THAT(this->audit().scan(a.org.id, storage::AuditQuery{}, chunk,
+                                   [&](const storage::AuditEvent& e) {
+                                     EXPECT_EQ(e.seq, seen + 1);
+                                     seen = e.seq;
+                                     return seen < 3;
+                                   }),
+                IsOk());
+    EXPECT_EQ(seen, 3) << "chunk " << chunk;
+  }
+  // A huge chunk is read 1000 entries at a time: an entry appended while the first chunk is
+  // handed out is in a later chunk (a single read of everything would end before it).
+  std::vector<std::int64_t> seen;
+  ASSERT_THAT(this->audit().scan(a.org.id, storage::AuditQuery{}, 1 << 30,
+                                 [&](const storage::AuditEvent& e) {
+                                   if (seen.empty()) this->append(a.org.id);
+                                   seen.push_back(e.seq);
+                                   return true;
+                                 }),
+              IsOk());
+  ASSERT_EQ(seen.size(), 1002u);
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    EXPECT_EQ(seen[i], static_cast<std::int64_t>(i + 1));
+  EXPECT_EQ(this->whole_chain(a.org.id).size(), 1002u);
+}
+
 TYPED_TEST_P(AuditStoreConformance, DeleteBeforeKeepsTheRestVerifiable) {
   auto a = this->make_tenant();
   auto b = this->make_tenant();
@@ -235,7 +287,8 @@ REGISTER_TYPED_TEST_SUITE_P(AuditStoreConformance, AppendAssignsSeqAndAValidChai
                             ListIsNewestFirstAndFollowsTheCursor,
                             ListFiltersByActionActorTargetAndTime,
                             ScanIsOldestFirstInChunksAndStopsOnFalse,
-                            ReadChainReadsAfterASeqUpToALimit, DeleteBeforeKeepsTheRestVerifiable,
-                            ConcurrentAppendsFormOneValidChain);
+                            ReadChainReadsAfterASeqUpToALimit,
+                            ScanChunkAndReadChainLimitAreClampedTo1To1000,
+                            DeleteBeforeKeepsTheRestVerifiable, ConcurrentAppendsFormOneValidChain);
 
 }  // namespace tenantkit::testing

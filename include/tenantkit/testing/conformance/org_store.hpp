@@ -181,6 +181,66 @@ TYPED_TEST_P(OrgStoreConformance, RemoveCascadesToEveryRecordOfTheOrgOnly) {
   EXPECT_THAT(db.orgs().remove(ga), HasError(Errc::not_found));
 }
 
+// A write for an org that was removed (or never existed) answers not_found and stores nothing:
+// no rows that belong to no org, and a batch naming such an org stores nothing at all.
+TYPED_TEST_P(OrgStoreConformance, WritesForARemovedOrUnknownOrgAreNotFound) {
+  auto& db = this->db();
+  auto& s = this->s_;
+  auto kept = this->make_tenant();
+  auto gone = this->make_tenant();
+  auto invitee = this->make_user();
+  auto inv = must(db.invitations().create(gone.org.id, s.invitation(gone.org.id, gone.owner.id),
+                                          std::nullopt, s.now()));
+  ASSERT_THAT(db.orgs().remove(gone.org.id), IsOk());
+  const Timestamp from = Timestamp{} + std::chrono::hours(1);
+  for (const OrgId& org : {gone.org.id, s.template id<OrgId>()}) {
+    auto user = this->make_user();
+    EXPECT_THAT(db.api_keys().create(org, s.api_key(org, user.id), std::nullopt),
+                HasError(Errc::not_found));
+    EXPECT_THAT(db.api_keys().create(org, s.api_key(org, user.id), 10), HasError(Errc::not_found));
+    EXPECT_THAT(db.workspaces().create(org, s.workspace(org), std::nullopt),
+                HasError(Errc::not_found));
+    EXPECT_THAT(db.workspaces().create(org, s.workspace(org), 10), HasError(Errc::not_found));
+    EXPECT_THAT(db.roles().create(org, s.role(org)), HasError(Errc::not_found));
+    EXPECT_THAT(db.memberships().add(org, s.member(org, user.id), std::nullopt),
+                HasError(Errc::not_found));
+    EXPECT_THAT(db.invitations().create(org, s.invitation(org, user.id), std::nullopt, s.now()),
+                HasError(Errc::not_found));
+    EXPECT_THAT(db.invitations().create(org, s.invitation(org, user.id), 10, s.now()),
+                HasError(Errc::not_found));
+    EXPECT_THAT(db.usage().record(org, s.usage(org, "api_calls", 1)), HasError(Errc::not_found));
+    EXPECT_THAT(db.audit().append(org, s.audit_event(org)), HasError(Errc::not_found));
+    EXPECT_THAT(db.scim_tokens().replace(org, s.scim_token(org)), HasError(Errc::not_found));
+    EXPECT_THAT(db.scim_groups().create(org, s.scim_group(org)), HasError(Errc::not_found));
+    storage::Subscription sub;
+    sub.org = org;
+    sub.updated_at = s.now();
+    EXPECT_THAT(db.subscriptions().put_if_newer(org, sub), HasError(Errc::not_found));
+    // All or nothing: the event of the existing org is not counted either.
+    EXPECT_THAT(db.usage().record_batch(
+                    {s.usage(kept.org.id, "api_calls", 3), s.usage(org, "api_calls", 1)}),
+                HasError(Errc::not_found));
+    // Nothing was stored for the org.
+    EXPECT_THAT(
+        db.api_keys().list(org, {}),
+        IsOkAndHolds(::testing::Field(&Page<storage::ApiKey>::items, ::testing::IsEmpty())));
+    EXPECT_THAT(db.workspaces().count(org), IsOkAndHolds(0));
+    EXPECT_THAT(db.roles().list(org), IsOkAndHolds(::testing::IsEmpty()));
+    EXPECT_THAT(db.memberships().count(org), IsOkAndHolds(0));
+    EXPECT_THAT(db.usage().total(org, "api_calls", from, s.now() + std::chrono::hours(1)),
+                IsOkAndHolds(0));
+    EXPECT_THAT(db.audit().read_chain(org, 0, 100), IsOkAndHolds(::testing::IsEmpty()));
+    EXPECT_THAT(db.scim_groups().list(org), IsOkAndHolds(::testing::IsEmpty()));
+  }
+  EXPECT_THAT(
+      db.invitations().accept(gone.org.id, inv.id, s.member(gone.org.id, invitee.id), s.now()),
+      HasError(Errc::not_found));
+  EXPECT_THAT(db.memberships().list_for_user(invitee.id), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(db.usage().total(kept.org.id, "api_calls", from, s.now() + std::chrono::hours(1)),
+              IsOkAndHolds(0));
+  EXPECT_THAT(db.orgs().count(), IsOkAndHolds(1));
+}
+
 TYPED_TEST_P(OrgStoreConformance, ConcurrentCreatesWithOneSlugLetExactlyOneWin) {
   constexpr int kThreads = 6;
   std::vector<storage::Org> orgs;
@@ -244,6 +304,7 @@ REGISTER_TYPED_TEST_SUITE_P(OrgStoreConformance, CreateStoresOrgAndOwnerAtMicros
                             AbsentOrgIsNotFoundAndUnknownSlugIsNullopt, UpdateReplacesNameAndSlug,
                             UpdateToAnotherOrgsSlugConflictsAndChangesNothing,
                             RemoveCascadesToEveryRecordOfTheOrgOnly,
+                            WritesForARemovedOrUnknownOrgAreNotFound,
                             ConcurrentCreatesWithOneSlugLetExactlyOneWin,
                             ListIdsPagesThroughEveryOrgInOrder);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Conformance suite for storage::ScimGroupStore: round trip (members in order, microsecond
-// times), displayName unique per org case-insensitively, update/remove, tenant isolation,
+// times), displayName unique per org case-insensitively, update/remove, update as a
+// compare-and-set on the version, tenant isolation,
 // org deletion. Instantiate in namespace tenantkit::testing (see all.hpp).
 #pragma once
 
@@ -53,12 +54,12 @@ TYPED_TEST_P(ScimGroupStoreConformance, DisplayNameIsUniquePerOrgIgnoringCase) {
   auto other = must(this->groups().create(a.org.id, this->s_.scim_group(a.org.id)));
   auto renamed = other;
   renamed.display_name = clash.display_name;
-  EXPECT_THAT(this->groups().update(a.org.id, renamed), HasError(Errc::conflict));
+  EXPECT_THAT(this->groups().update(a.org.id, renamed, other.version), HasError(Errc::conflict));
   EXPECT_THAT(this->groups().get(a.org.id, other.id), IsOkAndHolds(other));
   // Keeping one's own name (another case) is fine.
   renamed = g;
   renamed.display_name = clash.display_name;
-  EXPECT_THAT(this->groups().update(a.org.id, renamed), IsOk());
+  EXPECT_THAT(this->groups().update(a.org.id, renamed, g.version), IsOk());
 }
 
 TYPED_TEST_P(ScimGroupStoreConformance, UpdateAndRemove) {
@@ -71,12 +72,62 @@ TYPED_TEST_P(ScimGroupStoreConformance, UpdateAndRemove) {
   next.members = {a.owner.id, m1.id};
   next.version = 2;
   next.updated_at = odd_micros(g.updated_at + std::chrono::seconds(5));
-  EXPECT_THAT(this->groups().update(a.org.id, next), IsOkAndHolds(next));
+  EXPECT_THAT(this->groups().update(a.org.id, next, g.version), IsOkAndHolds(next));
   EXPECT_THAT(this->groups().get(a.org.id, g.id), IsOkAndHolds(next));
   EXPECT_THAT(this->groups().remove(a.org.id, g.id), IsOk());
   EXPECT_THAT(this->groups().get(a.org.id, g.id), HasError(Errc::not_found));
   EXPECT_THAT(this->groups().remove(a.org.id, g.id), HasError(Errc::not_found));
-  EXPECT_THAT(this->groups().update(a.org.id, next), HasError(Errc::not_found));
+  EXPECT_THAT(this->groups().update(a.org.id, next, next.version), HasError(Errc::not_found));
+}
+
+// update() is a compare-and-set on the version: of two read-modify-writes from one read, the
+// second gets conflict and changes nothing (it must read again), so no update is lost.
+TYPED_TEST_P(ScimGroupStoreConformance, UpdateFromAStaleVersionConflicts) {
+  auto a = this->make_tenant();
+  auto m1 = this->add_member(a.org.id);
+  auto m2 = this->add_member(a.org.id);
+  auto base = must(this->groups().create(a.org.id, this->s_.scim_group(a.org.id)));
+  auto first = base;
+  first.members = {m1.id};
+  first.version = base.version + 1;
+  auto second = base;
+  second.members = {m2.id};
+  second.version = base.version + 1;
+  EXPECT_THAT(this->groups().update(a.org.id, first, base.version), IsOkAndHolds(first));
+  EXPECT_THAT(this->groups().update(a.org.id, second, base.version), HasError(Errc::conflict));
+  EXPECT_THAT(this->groups().get(a.org.id, base.id), IsOkAndHolds(first));
+  // Read again, change, store: both members are kept.
+  auto again = must(this->groups().get(a.org.id, base.id));
+  auto merged = again;
+  merged.members.push_back(m2.id);
+  merged.version = again.version + 1;
+  EXPECT_THAT(this->groups().update(a.org.id, merged, again.version), IsOkAndHolds(merged));
+  // A version ahead of the stored one is no better than one behind.
+  auto ahead = merged;
+  ahead.version = merged.version + 5;
+  EXPECT_THAT(this->groups().update(a.org.id, ahead, merged.version + 1), HasError(Errc::conflict));
+  EXPECT_THAT(this->groups().get(a.org.id, base.id), IsOkAndHolds(merged));
+
+  // Concurrent read-modify-writes, each retrying on conflict: every member added is kept.
+  constexpr int kThreads = 4;
+  std::vector<storage::User> users;
+  for (int i = 0; i < kThreads; ++i) users.push_back(this->add_member(a.org.id));
+  run_concurrently(kThreads, [&](int i) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto cur = this->groups().get(a.org.id, base.id);
+      ASSERT_THAT(cur, IsOk());
+      auto next = *cur;
+      next.members.push_back(users[static_cast<std::size_t>(i)].id);
+      next.version = cur->version + 1;
+      auto r = this->groups().update(a.org.id, next, cur->version);
+      if (r) return;
+      ASSERT_EQ(r.error().code, Errc::conflict);
+    }
+    ADD_FAILURE() << "no update succeeded in 100 attempts";
+  });
+  auto final_group = must(this->groups().get(a.org.id, base.id));
+  EXPECT_EQ(final_group.members.size(), 2u + kThreads);
+  EXPECT_EQ(final_group.version, merged.version + kThreads);
 }
 
 TYPED_TEST_P(ScimGroupStoreConformance, AnotherOrgsGroupIsNotFoundAndUntouched) {
@@ -86,7 +137,7 @@ TYPED_TEST_P(ScimGroupStoreConformance, AnotherOrgsGroupIsNotFoundAndUntouched) 
   EXPECT_THAT(this->groups().get(b.org.id, g.id), HasError(Errc::not_found));
   auto hijack = g;
   hijack.members = {};
-  EXPECT_THAT(this->groups().update(b.org.id, hijack), HasError(Errc::not_found));
+  EXPECT_THAT(this->groups().update(b.org.id, hijack, g.version), HasError(Errc::not_found));
   EXPECT_THAT(this->groups().remove(b.org.id, g.id), HasError(Errc::not_found));
   EXPECT_TRUE(must(this->groups().list(b.org.id)).empty());
   EXPECT_THAT(this->groups().get(a.org.id, g.id), IsOkAndHolds(g));
@@ -106,6 +157,7 @@ TYPED_TEST_P(ScimGroupStoreConformance, DeletingTheOrgDeletesItsGroups) {
 
 REGISTER_TYPED_TEST_SUITE_P(ScimGroupStoreConformance, CreateGetListRoundTrip,
                             DisplayNameIsUniquePerOrgIgnoringCase, UpdateAndRemove,
+                            UpdateFromAStaleVersionConflicts,
                             AnotherOrgsGroupIsNotFoundAndUntouched, DeletingTheOrgDeletesItsGroups);
 
 }  // namespace tenantkit::testing
