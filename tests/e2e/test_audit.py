@@ -229,14 +229,20 @@ class EntitledAuditTest(E2ETestCase):
         self.assertNotIn(second["token"], self.server.log_text())
         self.assertNotIn(second["token"], self.audit("?format=json").text)
 
-    def test_scim_token_replays_with_idempotency_key(self) -> None:
+    def test_scim_token_is_not_replayed_with_idempotency_key(self) -> None:
+        # The response holds the token: the idempotency record keeps no body, and a repeat of the
+        # same key is 409 (the token was issued once, and is shown only then).
         hdr = {"Idempotency-Key": "scim-once-1"}
         one = self.client.post("/v1/scim/token", token=self.token, headers=hdr)
         two = self.client.post("/v1/scim/token", token=self.token, headers=hdr)
         self.assertEqual(one.status, 201, one)
-        self.assertEqual(two.status, 201, two)
-        self.assertEqual(one.json(), two.json())
-        self.assertEqual(two.headers.get("Idempotent-Replayed"), "true")
+        assert_problem(two, 409, "conflict", self)
+        self.assertNotIn(one.json()["token"], two.text)
+        self.assertIsNone(two.headers.get("Idempotent-Replayed"))
+        actions = [e["action"] for e in self.audit("?target_type=scim_token").json()["items"]]
+        self.assertEqual(actions, ["scim.token_issued"])
+        scim = self.client.get("/scim/v2/Users", token=one.json()["token"])
+        self.assertEqual(scim.status, 200, scim)
 
     def test_scim_token_needs_a_user_not_an_api_key(self) -> None:
         key = self.client.post("/v1/api-keys", {"name": "k", "scopes": ["scim:manage"]},

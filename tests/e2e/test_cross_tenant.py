@@ -12,6 +12,7 @@ from typing import Any
 
 from harness import setUpModule  # noqa: F401 - skips the flavour
 from harness import E2ETestCase, assert_problem, register, unique_email
+from members_support import join
 
 
 def token_of(owner: dict[str, Any]) -> str:
@@ -137,3 +138,36 @@ class CrossTenantTableTest(E2ETestCase):
         self.assertEqual(c.get("/v1/auth/me", token=vt).status, 200)  # session not revoked
         self.assertEqual(c.get("/v1/billing/subscription", token=vt).json()["plan"], "enterprise")
         self.assertEqual(org_of(attacker), b_org)
+
+    def test_api_key_routes_answer_404_before_403(self) -> None:
+        """Revoke and rotate load the key in the caller's org before checking api_keys:write: a
+        caller who lacks it gets 404 for another org's key (not 403, which would confirm the id
+        exists), and 403 only for a key of its own org."""
+        c = self.client
+        victim, b_owner = register(c), register(c)
+        vt, b_org = token_of(victim), org_of(b_owner)
+        a_key = self.created(c.post("/v1/api-keys", json={"name": "victim"}, token=vt))
+        b_key = self.created(c.post("/v1/api-keys", json={"name": "b's own"},
+                                    token=token_of(b_owner)))
+        member = join(self.server, c, b_owner, b_org, role="member")
+        readonly = join(self.server, c, b_owner, b_org, role="readonly")
+        # A key of B with the default scopes (data:read, usage:write): no api_keys:write either.
+        scoped = {"api_key": b_key["secret"]}
+        callers = [("member", {"token": token_of(member), "org": b_org}),
+                   ("readonly", {"token": token_of(readonly), "org": b_org}),
+                   ("key without api_keys:write", scoped)]
+        for who, auth in callers:
+            for method, suffix in (("DELETE", ""), ("POST", "/rotate")):
+                with self.subTest(who=who, method=method, key="org A's"):
+                    resp = c.request(method, f"/v1/api-keys/{a_key['id']}{suffix}", json={},
+                                     **auth)
+                    assert_problem(resp, 404, "not_found", self)
+                with self.subTest(who=who, method=method, key="org B's own"):
+                    resp = c.request(method, f"/v1/api-keys/{b_key['id']}{suffix}", json={},
+                                     **auth)
+                    assert_problem(resp, 403, "forbidden", self)
+        # Neither key was touched: both still answer, and neither was rotated.
+        self.assertEqual(c.get("/v1/data", api_key=a_key["secret"]).status, 200)
+        self.assertEqual(c.get("/v1/data", api_key=b_key["secret"]).status, 200)
+        a_keys = c.get("/v1/api-keys", token=vt).json()["items"]
+        self.assertEqual([(k["id"], k["revoked_at"]) for k in a_keys], [(a_key["id"], None)])

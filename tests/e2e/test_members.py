@@ -5,11 +5,12 @@ org B's members out of org A's reach."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from harness import setUpModule  # noqa: F401 - skips the module on an unavailable flavour
 from harness import E2ETestCase, assert_problem, register
-from members_support import audited, join, members, org_of, token_of
+from members_support import audited, join, members, org_of, set_plan, token_of
 
 
 class MembersTest(E2ETestCase):
@@ -215,6 +216,41 @@ class MembersTest(E2ETestCase):
         second = join(self.server, self.client, self.owner, self.org, role="owner")
         self.assertEqual(self.delete(self.owner, self.owner["user"]["id"]).status, 204)
         assert_problem(self.delete(second, second["user"]["id"]), 409, "conflict", self)
+
+    def suspend(self, user_id: str) -> None:
+        """Suspends ``user_id``'s membership of self.org through SCIM (PATCH active:false), the
+        way an identity provider does. Needs the `scim` feature (enterprise)."""
+        scim = self.client.post("/v1/scim/token", token=token_of(self.owner), org=self.org)
+        self.assertEqual(scim.status, 201, scim)
+        body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "value": {"active": False}}]}
+        resp = self.client.request("PATCH", f"/scim/v2/Users/{user_id}", body=json.dumps(body),
+                                   headers={"Content-Type": "application/scim+json"},
+                                   token=scim.json()["token"])
+        self.assertEqual(resp.status, 200, resp)
+        self.assertFalse(members(self.client, self.owner, self.org)[user_id]["active"])
+
+    def test_a_suspended_owner_does_not_let_the_last_active_owner_leave(self) -> None:
+        # Storage keeps an org with at least one ACTIVE owner; the handler's check counts the same
+        # way, so the refusal comes before anything changed (the leaver's API keys stay).
+        set_plan(self.server, self.org, "enterprise")  # SCIM; before any tenant-scoped request
+        second = join(self.server, self.client, self.owner, self.org, role="owner")
+        key = self.client.post("/v1/api-keys", json={"name": "mine"}, token=token_of(self.owner),
+                               org=self.org)
+        self.assertEqual(key.status, 201, key)
+        secret = key.json()["secret"]
+        self.suspend(second["user"]["id"])
+        me = self.owner["user"]["id"]
+        assert_problem(self.delete(self.owner, me), 409, "conflict", self)
+        self.assertEqual(self.client.get("/v1/data", api_key=secret).status, 200)
+        self.assertIn(me, members(self.client, self.owner, self.org))
+        self.assertEqual(audited(self.server, self.org, "member.removed"), [])
+        # Demoting oneself is refused alike; removing the suspended owner is not (storage lets an
+        # inactive owner go whenever an active one stays).
+        assert_problem(self.patch(self.owner, me, {"role": "admin"}), 409, "conflict", self)
+        self.assertEqual(self.delete(self.owner, second["user"]["id"]).status, 204)
+        self.assertEqual(list(members(self.client, self.owner, self.org)), [me])
+        self.assertEqual(self.client.get("/v1/data", api_key=secret).status, 200)
 
     # -- Cross-tenant
 

@@ -57,6 +57,23 @@ class RolesTest(E2ETestCase):
         assert_problem(self.client.get("/v1/roles", token=token_of(register(self.client)),
                                        org=org), 404, "not_found", self)
 
+    def test_an_api_key_lists_roles_only_with_the_roles_read_scope(self) -> None:
+        # Users: any member (API.md). Keys act only with their scopes: roles:read.
+        owner = self.enterprise_owner()  # api_key_scopes
+        org = org_of(owner)
+
+        def key(body):
+            resp = self.client.post("/v1/api-keys", json=body, token=token_of(owner), org=org)
+            self.assertEqual(resp.status, 201, resp)
+            return resp.json()["secret"]
+
+        default = key({"name": "default scopes"})
+        assert_problem(self.client.get("/v1/roles", api_key=default), 403, "forbidden", self)
+        reader = key({"name": "reader", "scopes": ["roles:read"]})
+        resp = self.client.get("/v1/roles", api_key=reader)
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual([r["name"] for r in resp.json()["items"]], BUILTINS)
+
     # -- plan gate and permission order
 
     def test_custom_roles_need_the_enterprise_feature(self) -> None:

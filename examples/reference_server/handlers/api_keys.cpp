@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <tenantkit/apikey/scopes.hpp>
+
 #include "app.hpp"
 #include "handlers/common.hpp"
 #include "steps/auth.hpp"
@@ -31,6 +33,17 @@ json::object issued_json(const apikey::IssuedKey& issued) {
   return out;
 }
 
+// The key named in the path, loaded in the caller's org, then api_keys:write: another org's
+// key is 404 before the permission's 403 (API.md's order of checks). Errors: not_found,
+// forbidden, unavailable.
+Result<ApiKeyId> key_in_org(Services& s, const RequestContext& ctx) {
+  auto id = path_id<ApiKeyId>(ctx, "id");
+  if (!id) return id.error();
+  if (auto found = s.db.api_keys().get(ctx.tenant.tenant, *id); !found) return found.error();
+  if (auto p = steps::check_permission(s, ctx, "api_keys:write"); !p) return p.error();
+  return *id;
+}
+
 }  // namespace
 
 Handler create_api_key(Services& s) {
@@ -41,6 +54,10 @@ Handler create_api_key(Services& s) {
     apikey::NewKey key;
     key.name = in.required_string("name", 1, 100);
     auto scopes = in.optional_string_array("scopes", 64);
+    if (scopes)
+      for (const auto& scope : *scopes)
+        if (!apikey::valid_scope(scope))
+          in.invalid("scopes", "not a resource:action permission: " + scope);
     if (auto expires = in.optional_string("expires_at", 1, 64)) {
       auto t = parse_rfc3339(*expires);
       if (!t)
@@ -49,14 +66,19 @@ Handler create_api_key(Services& s) {
         key.expires_at = *t;
     }
     if (auto done = in.finish(); !done) return done.error();
+    const auto creator = s.rbac->names(ctx.permissions);
     if (scopes && !scopes->empty()) {
-      // Choosing scopes is a plan feature; the default scopes are always available.
+      // API.md's order: a scope the creator lacks (403) before the plan (402). Choosing scopes
+      // is a plan feature; the default scopes are always available. (create() checks the
+      // scopes again, for library callers.)
+      for (const auto& scope : *scopes)
+        if (!apikey::permissions_cover_scope(creator, scope))
+          return Error{Errc::forbidden, "scope exceeds your permissions: " + scope};
       if (auto f = steps::check_feature(s, ctx, billing::Feature::api_key_scopes); !f)
         return f.error();
       key.scopes = std::move(*scopes);
     }
     key.created_by = ctx.tenant.principal.user;
-    const auto creator = s.rbac->names(ctx.permissions);
     auto issued = s.keys->create(ctx.tenant.tenant, key, creator);
     if (!issued) return issued.error();
     audit(s, ctx, ctx.tenant.tenant,
@@ -84,7 +106,7 @@ Handler list_api_keys(Services& s) {
 
 Handler revoke_api_key(Services& s) {
   return [&s](RequestContext& ctx) -> Result<Response> {
-    auto id = path_id<ApiKeyId>(ctx, "id");
+    auto id = key_in_org(s, ctx);
     if (!id) return id.error();
     auto revoked = s.keys->revoke(ctx.tenant.tenant, *id);
     if (!revoked) return revoked.error();
@@ -96,7 +118,7 @@ Handler revoke_api_key(Services& s) {
 
 Handler rotate_api_key(Services& s) {
   return [&s](RequestContext& ctx) -> Result<Response> {
-    auto id = path_id<ApiKeyId>(ctx, "id");
+    auto id = key_in_org(s, ctx);
     if (!id) return id.error();
     auto issued = s.keys->rotate(ctx.tenant.tenant, *id);
     if (!issued) return issued.error();
@@ -130,17 +152,21 @@ Handler data(Services& s) {
 std::vector<Route> api_key_routes(Services& s) {
   using boost::beast::http::verb;
   using steps::Callers;
+  // Routes naming a key ({id}) check api_keys:write in the handler, after loading the key.
   const auto keys = [&s](std::vector<Step> extra = {}) {
     std::vector<Step> v{steps::authenticate(s, Callers::users_and_keys), steps::csrf(),
-                        steps::resolve_tenant(s), steps::require(s, "api_keys:write")};
+                        steps::resolve_tenant(s)};
     v.insert(v.end(), extra.begin(), extra.end());
     return v;
   };
+  const Step write = steps::require(s, "api_keys:write");
+  // Create and rotate answer a secret: a repeated Idempotency-Key is 409, not a stored copy.
   return {
-      {verb::post, "/v1/api-keys", keys(), idempotent(s, create_api_key(s))},
-      {verb::get, "/v1/api-keys", keys(), list_api_keys(s)},
+      {verb::post, "/v1/api-keys", keys({write}), idempotent(s, create_api_key(s), Replay::refuse)},
+      {verb::get, "/v1/api-keys", keys({write}), list_api_keys(s)},
       {verb::delete_, "/v1/api-keys/{id}", keys(), idempotent(s, revoke_api_key(s))},
-      {verb::post, "/v1/api-keys/{id}/rotate", keys(), idempotent(s, rotate_api_key(s))},
+      {verb::post, "/v1/api-keys/{id}/rotate", keys(),
+       idempotent(s, rotate_api_key(s), Replay::refuse)},
       {verb::get,
        "/v1/data",
        {steps::authenticate(s, Callers::users_and_keys), steps::resolve_tenant(s),

@@ -257,10 +257,11 @@ std::vector<Route> audit_routes(Services& s) {
       {verb::get, "/v1/audit/verify", audit_steps(), verify_audit(s)},
       {verb::post,
        "/v1/scim/token",
-       // A credential that mints credentials: users only, never an API key.
+       // A credential that mints credentials: users only, never an API key. The answer holds
+       // the token: a repeated Idempotency-Key is 409, not a stored copy.
        {steps::authenticate(s, Callers::users), steps::csrf(), steps::resolve_tenant(s),
         steps::require(s, "scim:manage"), steps::require_feature(s, billing::Feature::scim)},
-       idempotent(s, issue_scim_token(s))},
+       idempotent(s, issue_scim_token(s), Replay::refuse)},
   };
 }
 

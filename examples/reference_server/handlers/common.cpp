@@ -106,18 +106,30 @@ bool valid_idempotency_key(std::string_view key) {
   return true;
 }
 
+// The stored key: the caller, then the client's key (visible ASCII, so the space separates).
+// The scope stays `org:<id>` (else `user:<id>`), which OrgStore::remove deletes with the org.
+std::string caller_key(const RequestContext& ctx, std::string_view key) {
+  const auto& p = ctx.tenant.principal;
+  std::string out =
+      p.kind == PrincipalKind::api_key ? "key:" + p.api_key.str() : "user:" + p.user.str();
+  out += ' ';
+  out += key;
+  return out;
+}
+
 }  // namespace
 
-Handler idempotent(Services& s, Handler handler) {
-  return [&s, handler = std::move(handler)](RequestContext& ctx) -> Result<Response> {
-    const std::string_view key = ctx.header("Idempotency-Key");
-    if (key.empty()) return handler(ctx);
-    if (!valid_idempotency_key(key))
+Handler idempotent(Services& s, Handler handler, Replay replay) {
+  return [&s, handler = std::move(handler), replay](RequestContext& ctx) -> Result<Response> {
+    const std::string_view sent = ctx.header("Idempotency-Key");
+    if (sent.empty()) return handler(ctx);
+    if (!valid_idempotency_key(sent))
       return Error{Errc::validation_failed,
                    "invalid Idempotency-Key",
                    {{"Idempotency-Key", "1 to 255 visible ASCII characters"}}};
     const std::string scope = ctx.tenant.has_tenant() ? "org:" + ctx.tenant.tenant.str()
                                                       : "user:" + ctx.tenant.principal.user.str();
+    const std::string key = caller_key(ctx, sent);
     std::string fingerprint(ctx.request.method_string());
     fingerprint += ' ';
     fingerprint += ctx.path;
@@ -131,6 +143,10 @@ Handler idempotent(Services& s, Handler handler) {
     using Kind = storage::IdempotencyBegin::Kind;
     switch (begun->kind) {
       case Kind::replay: {
+        if (replay == Replay::refuse)
+          return Error{Errc::conflict,
+                       "this Idempotency-Key was used already; the response held a secret, "
+                       "which is shown only once"};
         Response res = make_response(static_cast<http::status>(begun->record.status),
                                      begun->record.content_type, begun->record.body);
         res.set("Idempotent-Replayed", "true");
@@ -153,9 +169,10 @@ Handler idempotent(Services& s, Handler handler) {
     const auto ct = res[http::field::content_type];
     if (res.result_int() >= 500) {
       (void)s.db.idempotency().abandon(scope, key);
-    } else if (auto done =
-                   s.db.idempotency().complete(scope, key, static_cast<int>(res.result_int()),
-                                               std::string_view(ct.data(), ct.size()), res.body());
+    } else if (auto done = s.db.idempotency().complete(
+                   scope, key, static_cast<int>(res.result_int()),
+                   std::string_view(ct.data(), ct.size()),
+                   replay == Replay::refuse ? std::string_view{} : std::string_view(res.body()));
                !done) {
       s.app.logger().warn("idempotency record not stored", {{"error", done.error().detail}});
     }

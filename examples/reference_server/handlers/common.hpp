@@ -3,6 +3,7 @@
 // envelope, timestamps as RFC 3339 strings, audit entries, and the Idempotency-Key wrapper.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,11 +58,22 @@ struct AuditEntry {
 /// id. An append failure is logged (the action itself already happened) and not returned.
 void audit(Services& services, const RequestContext& ctx, const OrgId& org, AuditEntry entry);
 
+/// What idempotent() keeps of a response, and so what a repeat of the request gets.
+enum class Replay : std::uint8_t {
+  response,  ///< Status, content type and body: a repeat answers them (Idempotent-Replayed).
+  /// Nothing of the body, because it holds a secret (an API key, a SCIM token) that must not
+  /// sit in clear in the idempotency store: a repeat answers 409 conflict (the request ran
+  /// once; its secret was shown once).
+  refuse,
+};
+
 /// Wraps a mutating handler with API.md's Idempotency-Key: the same key and body replay the
-/// stored response (Idempotent-Replayed: true); the same key with another body, or while the
-/// first request runs, is 409 conflict. Keys are scoped to the org (else the user) for 24 h.
-/// Only successful responses below 500 are stored; a refused request (a problem document) or a
-/// 5xx releases the key, so a corrected retry may reuse it.
-Handler idempotent(Services& services, Handler handler);
+/// stored response (Idempotent-Replayed: true), or are 409 conflict with Replay::refuse; the
+/// same key with another body, or while the first request runs, is 409 conflict. Keys are
+/// scoped to the org (else the user) and to the caller (the user or API key) for 24 h: another
+/// caller's equal key is a new request. Only successful responses below 500 are recorded; a
+/// refused request (a problem document) or a 5xx releases the key, so a corrected retry may
+/// reuse it.
+Handler idempotent(Services& services, Handler handler, Replay replay = Replay::response);
 
 }  // namespace tenantkit::server::handlers

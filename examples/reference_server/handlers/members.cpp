@@ -13,6 +13,7 @@
 #include <tenantkit/rbac/grant_rules.hpp>
 
 #include "app.hpp"
+#include "handlers/billing.hpp"
 #include "handlers/common.hpp"
 #include "handlers/orgs_common.hpp"
 #include "steps/auth.hpp"
@@ -51,10 +52,49 @@ Result<std::vector<std::string>> canonical_roles(const Services& s, const OrgId&
   return out;
 }
 
-Result<std::size_t> owner_count(Services& s, const OrgId& org) {
-  auto n = s.db.memberships().count_with_role(org, rbac::role::owner);
-  if (!n) return n.error();
-  return static_cast<std::size_t>(*n);
+bool holds_owner(const storage::Membership& m) {
+  return std::find(m.roles.begin(), m.roles.end(), rbac::role::owner) != m.roles.end();
+}
+
+// The owners the grant rules weigh when `target` is demoted or removed: the ACTIVE owners other
+// than `target`, plus `target` itself when it holds owner. The rule of MembershipStore's
+// set_roles() and remove() (no change may leave the org without an active owner), so that the
+// handler refuses whatever storage would refuse, before anything else changed: a suspended owner
+// keeps no org owned, and removing or demoting one is never the last owner's case.
+Result<std::size_t> owner_count(Services& s, const OrgId& org, const storage::Membership& target) {
+  std::size_t n = holds_owner(target) ? 1 : 0;
+  PageRequest page{.limit = PageRequest::kMaxLimit, .cursor = {}};
+  for (;;) {
+    auto members = s.db.memberships().list(org, page);
+    if (!members) return members.error();
+    for (const auto& m : members->items)
+      if (m.active && m.user != target.user && holds_owner(m)) ++n;
+    if (!members->next_cursor) break;
+    page.cursor = *members->next_cursor;
+  }
+  return n;
+}
+
+// Revokes the API keys `user` created in `org`, counting them in `revoked`. Carries on past a
+// key that fails, and answers the first failure.
+Result<void> revoke_keys_of(Services& s, const OrgId& org, const UserId& user,
+                            std::int64_t& revoked) {
+  Result<void> out = ok();
+  PageRequest page{.limit = PageRequest::kMaxLimit, .cursor = {}};
+  for (;;) {
+    auto keys = s.keys->list(org, page);
+    if (!keys) return keys.error();
+    for (const auto& k : keys->items) {
+      if (k.created_by != user || k.revoked_at) continue;
+      if (auto r = s.keys->revoke(org, k.id); r)
+        ++revoked;
+      else if (r.error().code != Errc::not_found && out)
+        out = r.error();
+    }
+    if (!keys->next_cursor) break;
+    page.cursor = *keys->next_cursor;
+  }
+  return out;
 }
 
 // The plan's seats (members + pending invitations); nullopt when unlimited.
@@ -165,7 +205,7 @@ Handler update_member(Services& s) {
     auto after = canonical_roles(s, org, wanted, roles ? "roles" : "role");
     if (!after) return after.error();
 
-    auto owners = owner_count(s, org);
+    auto owners = owner_count(s, org, *target);
     if (!owners) return owners.error();
     if (auto allowed =
             s.rbac->check_role_change(org.str(), ctx.tenant.roles, target->roles, *after, *owners);
@@ -195,31 +235,19 @@ Handler remove_member(Services& s) {
     const bool leaving = *user_id == ctx.tenant.principal.user;
     if (!leaving)
       if (auto p = steps::check_permission(s, ctx, "members:write"); !p) return p.error();
-    auto owners = owner_count(s, org);
+    auto owners = owner_count(s, org, *target);
     if (!owners) return owners.error();
     if (auto allowed =
             s.rbac->check_member_removal(org.str(), ctx.tenant.roles, target->roles, *owners);
         !allowed)
       return allowed.error();
+    if (auto removed = s.db.memberships().remove(org, *user_id); !removed) return removed.error();
 
     // An API key acts with its scopes, whoever made it: a removed member's keys must not keep
-    // working in this org. They are revoked first, so a failure leaves the member in place (the
-    // call can be retried) rather than an ex-member with live keys.
+    // working in this org. They are revoked once the removal is done, so that a refused removal
+    // (storage's last-active-owner rule, under a concurrent change) costs the member nothing.
     std::int64_t revoked_keys = 0;
-    PageRequest page{.limit = PageRequest::kMaxLimit, .cursor = {}};
-    for (;;) {
-      auto keys = s.keys->list(org, page);
-      if (!keys) return keys.error();
-      for (const auto& k : keys->items) {
-        if (k.created_by != *user_id || k.revoked_at) continue;
-        if (auto r = s.keys->revoke(org, k.id); !r && r.error().code != Errc::not_found)
-          return r.error();
-        ++revoked_keys;
-      }
-      if (!keys->next_cursor) break;
-      page.cursor = *keys->next_cursor;
-    }
-    if (auto removed = s.db.memberships().remove(org, *user_id); !removed) return removed.error();
+    auto revoked = revoke_keys_of(s, org, *user_id, revoked_keys);
     audit(s, ctx, org,
           {.action = "member.removed",
            .target_type = "user",
@@ -227,6 +255,16 @@ Handler remove_member(Services& s) {
            .metadata = {{"roles", string_array(target->roles)},
                         {"left", leaving},
                         {"api_keys_revoked", revoked_keys}}});
+    if (!revoked) {
+      // The member is gone; some of their keys may still work. Said loudly: an operator (or an
+      // admin through DELETE /v1/api-keys/{id}) must finish the job.
+      s.app.logger().error("member removed, but not all of their API keys were revoked",
+                           {{"org", org.str()},
+                            {"user", user_id->str()},
+                            {"request_id", ctx.request_id},
+                            {"error", revoked.error().detail}});
+      return revoked.error();
+    }
     return empty_response(http::status::no_content);
   };
 }
@@ -615,7 +653,9 @@ std::vector<Route> member_routes(Services& s) {
        "/v1/invitations/accept",
        {steps::authenticate(s, Callers::users), steps::csrf()},
        idempotent(s, accept_invitation(s))},
-      {verb::get, "/v1/roles", in_org(Callers::users_and_keys), list_roles(s)},
+      // Any member (API.md); an API key acts only with its scopes: roles:read.
+      {verb::get, "/v1/roles", in_org(Callers::users_and_keys, {member_or_scope(s, "roles:read")}),
+       list_roles(s)},
       {verb::post, "/v1/roles", in_org(Callers::users, {roles_write, custom_roles}),
        idempotent(s, create_role(s))},
       {verb::patch, "/v1/roles/{name}", in_org(Callers::users), idempotent(s, update_role(s))},
