@@ -62,7 +62,16 @@ void Maintenance::loop(std::stop_token stop, std::chrono::seconds retention_inte
       s_.app.logger().info("audit retention", {{"deleted", std::to_string(*deleted)},
                                                {"duration_ms", std::to_string(ms)}});
     }
+    if (auto purged = purge_idempotency(s_.app.clock().now()); !purged) {
+      s_.app.logger().error("idempotency purge failed", {{"error", purged.error().detail}});
+    } else if (*purged > 0) {
+      s_.app.logger().info("idempotency purge", {{"deleted", std::to_string(*purged)}});
+    }
   }
+}
+
+Result<std::int64_t> Maintenance::purge_idempotency(Timestamp now) {
+  return s_.db.idempotency().purge_expired(now);
 }
 
 Result<std::int64_t> Maintenance::run_retention(Timestamp now) {

@@ -27,7 +27,8 @@ class Services;
 
 class Maintenance {
  public:
-  /// Starts the thread: last-used flushes when due (checked every `tick`), run_retention() every
+  /// Starts the thread: last-used flushes when due (checked every `tick`), run_retention() and
+  /// purge_idempotency() every
   /// `retention_interval` (the first pass one interval after start; never when zero). With both
   /// zero no thread runs. `services` must outlive this object.
   Maintenance(Services& services, std::chrono::seconds retention_interval,
@@ -41,6 +42,10 @@ class Maintenance {
   /// or the policy names a plan the catalogue lacks). Returns how many entries were deleted.
   /// An org whose pass fails is logged and skipped; errors: listing the orgs failed.
   Result<std::int64_t> run_retention(Timestamp now);
+  /// Deletes the Idempotency-Key records that expired before `now` (they are kept 24 h), so
+  /// neither stored responses nor the table outgrow that window. The periodic thread runs it
+  /// with run_retention(). Returns how many were deleted. Errors: unavailable.
+  Result<std::int64_t> purge_idempotency(Timestamp now);
 
  private:
   void loop(std::stop_token stop, std::chrono::seconds retention_interval,

@@ -301,6 +301,29 @@ TEST_F(AuditRoutesTest, RetentionDeletesPerPlanAndTheChainStillVerifies) {
 
 // The destructor interrupts the hour-long wait (a hang here is the failure ctest's timeout
 // reports).
+// Idempotency-Key records live 24 h; the maintenance pass deletes the expired ones, after which
+// the same key starts a new request instead of answering 409 (API-key creation replays nothing).
+TEST_F(AuditRoutesTest, MaintenancePurgesExpiredIdempotencyRecords) {
+  auto a = register_account("idem");
+  auto create = [&] {
+    auto req = make_request(http::verb::post, "/v1/api-keys", R"({"name":"k"})");
+    req.set(http::field::authorization, "Bearer " + a.token);
+    req.set("Idempotency-Key", "purge-me-1");
+    auto [ec, res] = roundtrip(srv_.port(), std::move(req));
+    EXPECT_FALSE(ec) << ec.message();
+    return res.result_int();
+  };
+  ASSERT_EQ(create(), 201u);
+  ASSERT_EQ(create(), 409u);  // a repeat within 24 h: nothing secret is replayed
+  Maintenance maintenance(srv_.services(), std::chrono::seconds(0));
+  const Timestamp now = srv_.app().clock().now();
+  EXPECT_THAT(maintenance.purge_idempotency(now), IsOkAndHolds(0));
+  auto purged = maintenance.purge_idempotency(now + std::chrono::hours(25));
+  ASSERT_TRUE(purged);
+  EXPECT_GE(*purged, 1);
+  EXPECT_EQ(create(), 201u);
+}
+
 TEST_F(AuditRoutesTest, PeriodicMaintenanceStopsWhenDestroyed) {
   for (int i = 0; i < 3; ++i) Maintenance maintenance(srv_.services(), std::chrono::seconds(3600));
   SUCCEED();
