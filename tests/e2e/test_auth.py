@@ -470,6 +470,12 @@ class PasswordResetTest(AuthTestCase):
         self.assertEqual(len(self.reset_messages(acct["email"])), 1)
         self.assertEqual(len(self.server.outbox()), before + 1)
         self.assertFalse([m for m in self.server.outbox() if m["to"] == ghost])
+        # An anonymous request owns no Idempotency-Key record: two strangers sending the same
+        # key with other bodies both get 202 (a shared record would answer the second 409).
+        for email in ("first-" + ghost, "second-" + ghost):
+            same_key = self.client.post("/v1/auth/password/forgot", json={"email": email},
+                                        headers={"Idempotency-Key": "shared-by-strangers"})
+            self.assertEqual(same_key.status, 202, same_key)
         bad = self.client.post("/v1/auth/password/forgot", json={"email": 42})
         self.assertIn("email", field_names(assert_problem(bad, 422, "validation_failed", self)))
         missing = self.client.post("/v1/auth/password/reset", json={})

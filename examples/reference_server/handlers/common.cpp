@@ -110,8 +110,21 @@ bool valid_idempotency_key(std::string_view key) {
 // The scope stays `org:<id>` (else `user:<id>`), which OrgStore::remove deletes with the org.
 std::string caller_key(const RequestContext& ctx, std::string_view key) {
   const auto& p = ctx.tenant.principal;
-  std::string out =
-      p.kind == PrincipalKind::api_key ? "key:" + p.api_key.str() : "user:" + p.user.str();
+  std::string out;
+  switch (p.kind) {
+    case PrincipalKind::api_key:
+      out = "key:" + p.api_key.str();
+      break;
+    case PrincipalKind::scim:  // the org's SCIM client; the scope names the org
+      out = "scim:";
+      break;
+    case PrincipalKind::admin:
+      out = "admin:";
+      break;
+    default:
+      out = "user:" + p.user.str();
+      break;
+  }
   out += ' ';
   out += key;
   return out;
@@ -127,6 +140,10 @@ Handler idempotent(Services& s, Handler handler, Replay replay) {
       return Error{Errc::validation_failed,
                    "invalid Idempotency-Key",
                    {{"Idempotency-Key", "1 to 255 visible ASCII characters"}}};
+    // Anonymous requests (password forgot and reset) are not recorded: no caller owns the
+    // record, and one shared by every anonymous client would let a stranger's key replay or
+    // block (409) another client's request.
+    if (ctx.tenant.principal.kind == PrincipalKind::anonymous) return handler(ctx);
     const std::string scope = ctx.tenant.has_tenant() ? "org:" + ctx.tenant.tenant.str()
                                                       : "user:" + ctx.tenant.principal.user.str();
     const std::string key = caller_key(ctx, sent);
