@@ -74,6 +74,20 @@ class RolesTest(E2ETestCase):
         self.assertEqual(resp.status, 200, resp)
         self.assertEqual([r["name"] for r in resp.json()["items"]], BUILTINS)
 
+    def test_data_is_for_every_member_and_for_keys_with_data_read(self) -> None:
+        # API.md: GET /v1/data is for "API key with data:read or user": a billing member (whose
+        # role lacks data:read) gets it; a key needs the scope.
+        owner = self.enterprise_owner()  # api_key_scopes
+        org = org_of(owner)
+        biller = join(self.server, self.client, owner, org, "billing")
+        resp = self.client.get("/v1/data", token=token_of(biller), org=org)
+        self.assertEqual(resp.status, 200, resp)
+        made = self.client.post("/v1/api-keys", json={"name": "no data", "scopes": ["usage:read"]},
+                                token=token_of(owner), org=org)
+        self.assertEqual(made.status, 201, made)
+        assert_problem(self.client.get("/v1/data", api_key=made.json()["secret"]), 403,
+                       "forbidden", self)
+
     # -- plan gate and permission order
 
     def test_custom_roles_need_the_enterprise_feature(self) -> None:

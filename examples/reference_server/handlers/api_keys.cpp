@@ -7,6 +7,7 @@
 #include <tenantkit/apikey/scopes.hpp>
 
 #include "app.hpp"
+#include "handlers/billing.hpp"  // member_or_scope
 #include "handlers/common.hpp"
 #include "steps/auth.hpp"
 
@@ -170,7 +171,7 @@ std::vector<Route> api_key_routes(Services& s) {
       {verb::get,
        "/v1/data",
        {steps::authenticate(s, Callers::users_and_keys), steps::resolve_tenant(s),
-        steps::require(s, "data:read"), steps::meter(s, "api_calls")},
+        member_or_scope(s, "data:read"), steps::meter(s, "api_calls")},
        data(s)},
   };
 }
