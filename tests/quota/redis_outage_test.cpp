@@ -336,5 +336,37 @@ TEST_F(RedisOutage, ScriptLostInsideThePipelineIsReloadedOnce) {
   }
 }
 
+// The fail-open tally of many tenants is added back a bounded batch per call: the first call
+// that finds Redis back adds 64 tenants' counts (not one round trip per tenant seen during the
+// outage), and the following calls add the rest.
+TEST_F(RedisOutage, FailOpenReconcilesABoundedBatchPerCall) {
+  auto q = open(FailurePolicy::fail_open, 2000ms);
+  auto peek = open(FailurePolicy::fail_closed, 2000ms);
+  ASSERT_NE(q, nullptr);
+  ASSERT_NE(peek, nullptr);
+  ASSERT_TRUE(q->decide("probe", "api_calls", 1)->allowed());
+  redis_.kill();
+  for (int t = 0; t < 200; ++t)
+    ASSERT_TRUE(q->decide("t" + std::to_string(t), "api_calls", 1)->allowed());
+  ASSERT_TRUE(redis_.start());
+  std::this_thread::sleep_for(100ms);  // past retry_backoff
+  auto counted = [&] {
+    int n = 0;
+    for (int t = 0; t < 200; ++t) {
+      auto o = peek->decide("t" + std::to_string(t), "api_calls", 0);
+      EXPECT_THAT(o, IsOk());
+      n += o && o->used == 1 ? 1 : 0;
+    }
+    return n;
+  };
+  // peek's pooled connections died with the server: let it reconnect first.
+  for (int i = 0; i < 100 && !peek->decide("warm", "api_calls", 0); ++i)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_THAT(q->decide("probe", "api_calls", 0), IsOk());
+  EXPECT_EQ(counted(), 64);
+  for (int i = 0; i < 3; ++i) ASSERT_THAT(q->decide("probe", "api_calls", 0), IsOk());
+  EXPECT_EQ(counted(), 200);
+}
+
 }  // namespace
 }  // namespace tenantkit::quota::redis

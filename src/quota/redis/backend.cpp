@@ -642,7 +642,10 @@ struct RedisBackend::Impl {
     return o;
   }
 
-  // Adds fail-open usage counted while Redis was away (best effort: kept on failure).
+  // Adds fail-open usage counted while Redis was away (best effort: kept on failure). At most
+  // kReconcilePerCall counters per call, so the call that finds Redis back is not held up by
+  // one round trip per tenant seen during the outage; the rest rides on the following calls.
+  static constexpr int kReconcilePerCall = 64;
   void reconcile(Conn& c) {
     std::map<std::string, Pending> todo;
     {
@@ -651,7 +654,8 @@ struct RedisBackend::Impl {
       has_pending.store(false, std::memory_order_relaxed);
     }
     const std::int64_t now_us = to_us(clock.now());
-    for (auto it = todo.begin(); it != todo.end();) {
+    int sent = 0;
+    for (auto it = todo.begin(); it != todo.end() && sent < kReconcilePerCall; ++sent) {
       build(c.call, c.sha, 'a', it->second.tenant, it->second.meter, it->second.resolved, now_us,
             it->second.delta, 0);
       Reply rep;
