@@ -52,6 +52,14 @@ class MemorySessionStore final : public storage::SessionStore {
     ++touches;
     return ok();
   }
+  Result<void> set_active_org(const SessionId& id, const OrgId& org) override {
+    std::lock_guard lock(mutex_);
+    if (fail) return down();
+    auto it = sessions_.find(id.str());
+    if (it == sessions_.end()) return Error{Errc::not_found, "no session"};
+    it->second.active_org = org;
+    return ok();
+  }
   Result<void> revoke(const SessionId& id, Timestamp now) override {
     std::lock_guard lock(mutex_);
     if (fail) return down();

@@ -284,6 +284,30 @@ class ForgedTokenTest(AuthTestCase):
 
 
 class SwitchOrgTest(AuthTestCase):
+    def test_refresh_keeps_the_active_org(self) -> None:
+        # A refresh that names no org issues tokens for the org the session was last in.
+        acct = register(self.client)
+        token = acct["tokens"]["access_token"]
+        org_a = acct["org"]["id"]
+        second = self.client.post("/v1/orgs", json={"name": "Second"}, token=token)
+        self.assertEqual(second.status, 201, second)
+        org_b = second.json()["id"]
+        res = self.client.post("/v1/auth/switch-org", json={"org_id": org_b}, token=token)
+        self.assertEqual(res.status, 200, res)
+
+        def refresh(rt: str, **body: str) -> dict:
+            got = self.client.post("/v1/auth/refresh", json={"refresh_token": rt, **body})
+            self.assertEqual(got.status, 200, got)
+            return got.json()
+
+        first = refresh(acct["tokens"]["refresh_token"])
+        self.assertEqual(first["org"]["id"], org_b)
+        self.assertEqual(jwt_parts(first["access_token"])[1]["org"], org_b)
+        # Naming an org moves the session there, and the next refresh stays.
+        back = refresh(first["refresh_token"], org_id=org_a)
+        self.assertEqual(back["org"]["id"], org_a)
+        self.assertEqual(refresh(back["refresh_token"])["org"]["id"], org_a)
+
     def test_switch_to_own_org_keeps_the_session(self) -> None:
         acct = register(self.client)
         token = acct["tokens"]["access_token"]

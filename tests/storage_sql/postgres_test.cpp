@@ -52,7 +52,7 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
   *pg_session("postgres") << "CREATE DATABASE " + db;
   // Not migrated yet: the app cannot open it.
   EXPECT_THAT(storage::open_postgres({.url = pg_url(db, kAppRole)}), HasError(Errc::unavailable));
-  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(6));
+  EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(7));
   EXPECT_THAT(storage::migrate_postgres(pg_url(db), kAppRole), IsOkAndHolds(0));
   {
     // open_postgres with a migration URL migrates (no-op here) and grants.
@@ -62,7 +62,7 @@ TEST_F(Postgres, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
     EXPECT_THAT((*st)->ping(), IsOk());
   }
   auto s = pg_session(db);
-  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 6);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), 7);
   // Every tenant table has RLS enabled and forced.
   EXPECT_EQ(count(*s,
                   "SELECT COUNT(*) FROM pg_class WHERE relname IN ('orgs', 'memberships', "

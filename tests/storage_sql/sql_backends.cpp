@@ -51,7 +51,7 @@ class LeasedStorage final : public storage::Storage {
   std::unique_ptr<PgDatabase> db_;
 };
 
-const char* kTemplate = "tenantkit_test_template_v4";
+const char* kTemplate = "tenantkit_test_template_v5";
 
 }  // namespace
 

@@ -36,7 +36,7 @@ TEST(Sqlite, RejectsBadOptions) {
 TEST(Sqlite, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
   const auto dir = std::filesystem::path(fresh_sqlite_path()).replace_extension("");
   const std::string path = (dir / "nested" / "db.sqlite").string();
-  EXPECT_THAT(storage::migrate_sqlite({.path = path}), IsOkAndHolds(6));
+  EXPECT_THAT(storage::migrate_sqlite({.path = path}), IsOkAndHolds(7));
   EXPECT_TRUE(std::filesystem::exists(path)) << "the folder and file are created";
   EXPECT_THAT(storage::migrate_sqlite({.path = path}), IsOkAndHolds(0));
   auto st = storage::open_sqlite({.path = path});
@@ -48,7 +48,7 @@ TEST(Sqlite, MigratesAnEmptyDatabaseAndRerunsAsNoOp) {
   std::string mode;
   s << "SELECT COUNT(*) FROM schema_migrations", soci::into(versions);
   s << "PRAGMA journal_mode", soci::into(mode);
-  EXPECT_EQ(versions, 6);  // every migration in src/storage/sql/migrations.cpp
+  EXPECT_EQ(versions, 7);  // every migration in src/storage/sql/migrations.cpp
   EXPECT_EQ(mode, "wal");
 }
 

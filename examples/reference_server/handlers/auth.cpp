@@ -85,6 +85,10 @@ Result<Response> token_response(Services& s, http::status status, const storage:
   if (org) subject.org = org->id;
   auto access = s.jwt->sign(subject);
   if (!access) return access.error();
+  // The session remembers the org, so a refresh that names none keeps it. Best effort: the
+  // tokens are issued (a refresh has already rotated), and without the record a refresh lands in
+  // the user's first org.
+  if (org) (void)s.db.sessions().set_active_org(session, org->id);
   json::object body;
   body["access_token"] = *access;
   body["refresh_token"] = refresh.reveal();
@@ -291,6 +295,8 @@ Handler refresh(Services& s) {
     auto outcome = s.sessions->refresh(presented);
     if (!outcome) return outcome.error();
     const UserId user_id = outcome->session.user;
+    // No org named: the one the session's tokens were last issued for (login, switch-org).
+    if (wanted.empty() && outcome->session.active_org) wanted = *outcome->session.active_org;
     ctx.tenant.principal.kind = PrincipalKind::user;
     ctx.tenant.principal.user = user_id;
     if (outcome->kind == auth::RefreshOutcome::Kind::family_revoked) {
@@ -375,6 +381,7 @@ Handler switch_org(Services& s) {
     if (!org) return org.error().code == Errc::unavailable ? org.error() : absent;
     auto access = s.jwt->sign(auth::TokenSubject{.user = p.user, .org = *id, .session = p.session});
     if (!access) return access.error();
+    if (!p.session.empty()) (void)s.db.sessions().set_active_org(p.session, *id);
     auto org_body = org_json(s, *org);
     if (!org_body) return org_body.error();
     (*org_body)["roles"] = string_array(m->roles);

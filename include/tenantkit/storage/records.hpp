@@ -81,6 +81,8 @@ struct Session {
   Timestamp last_seen_at;
   Timestamp expires_at;
   std::optional<Timestamp> revoked_at;
+  /// The org its tokens were last issued for (set_active_org); none before the first.
+  std::optional<OrgId> active_org;
 
   bool is_active(Timestamp now) const noexcept { return !revoked_at && now < expires_at; }
   friend bool operator==(const Session&, const Session&) = default;

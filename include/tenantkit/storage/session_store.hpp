@@ -38,6 +38,9 @@ class SessionStore {
   virtual Result<std::vector<Session>> list_active(const UserId& user, Timestamp now) = 0;
   /// Records activity. Errors: not_found, unavailable.
   virtual Result<void> touch(const SessionId& id, Timestamp now) = 0;
+  /// Records the org the session's latest tokens were issued for (Session::active_org), so a
+  /// refresh that names no org can keep it. Errors: not_found, unavailable.
+  virtual Result<void> set_active_org(const SessionId& id, const OrgId& org) = 0;
   /// Revokes the session; its refresh tokens stop working with it. Revoking a revoked session
   /// succeeds. Errors: not_found, unavailable.
   virtual Result<void> revoke(const SessionId& id, Timestamp now) = 0;

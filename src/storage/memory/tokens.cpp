@@ -59,6 +59,14 @@ class MemSessionStore final : public SessionStore {
     return ok();
   }
 
+  Result<void> set_active_org(const SessionId& id, const OrgId& org) override {
+    Lock lock(s_.mu);
+    auto it = s_.sessions.find(id);
+    if (it == s_.sessions.end()) return Error{Errc::not_found, "session"};
+    it->second.active_org = org;
+    return ok();
+  }
+
   Result<void> revoke(const SessionId& id, Timestamp now) override {
     Lock lock(s_.mu);
     auto it = s_.sessions.find(id);

@@ -97,9 +97,10 @@ class SqlSessionStore final : public SessionStore {
   Result<Session> create(const Session& session, const RefreshToken& first) override {
     return db_.run<Session>(Access::write, Scope::none(), [&](soci::session& s) -> Result<Session> {
       OptTsIn rev(session.revoked_at);
+      const std::string active = session.active_org ? session.active_org->str() : std::string();
       Query(s, db_.q("INSERT INTO sessions (id, user_id, user_agent, ip, created_at, "
-                     "last_seen_at, expires_at, revoked_at) VALUES (:i, :u, :a, :p, tk_ts(:c), "
-                     "tk_ts(:l), tk_ts(:e), tk_ts(:r))"))
+                     "last_seen_at, expires_at, revoked_at, active_org) VALUES (:i, :u, :a, :p, "
+                     "tk_ts(:c), tk_ts(:l), tk_ts(:e), tk_ts(:r), NULLIF(:o, ''))"))
           .in(session.id.str())
           .in(session.user.str())
           .in(session.user_agent)
@@ -108,6 +109,7 @@ class SqlSessionStore final : public SessionStore {
           .in(us(session.last_seen_at))
           .in(us(session.expires_at))
           .in(rev)
+          .in(active)
           .exec();
       insert_refresh(s, first);
       return session;
@@ -142,6 +144,17 @@ class SqlSessionStore final : public SessionStore {
     return db_.run<void>(Access::write, Scope::none(), [&](soci::session& s) -> Result<void> {
       if (Query(s, db_.q("UPDATE sessions SET last_seen_at = tk_ts(:n) WHERE id = :i"))
               .in(us(now))
+              .in(id.str())
+              .exec() == 0)
+        return not_found("session");
+      return ok();
+    });
+  }
+
+  Result<void> set_active_org(const SessionId& id, const OrgId& org) override {
+    return db_.run<void>(Access::write, Scope::none(), [&](soci::session& s) -> Result<void> {
+      if (Query(s, db_.q("UPDATE sessions SET active_org = :o WHERE id = :i"))
+              .in(org.str())
               .in(id.str())
               .exec() == 0)
         return not_found("session");

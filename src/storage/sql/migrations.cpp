@@ -318,6 +318,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       v5.statements.emplace_back(stmt);
   out.push_back(std::move(v5));
   out.push_back(migration_v6(dialect));
+  out.push_back(migration_v7(dialect));
   return out;
 }
 

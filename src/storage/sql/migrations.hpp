@@ -20,6 +20,7 @@ struct Migration {
 /// (never edited once released; a schema change is a new file and a new line in migrations()).
 Migration migration_v3(Dialect dialect);  // subscriptions.past_due_since
 Migration migration_v6(Dialect dialect);  // RLS policies read an empty setting as NULL
+Migration migration_v7(Dialect dialect);  // sessions.active_org
 
 /// Every migration of `dialect`, in version order.
 std::vector<Migration> migrations(Dialect dialect);

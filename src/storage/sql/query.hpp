@@ -156,10 +156,11 @@ struct InvitationRow {
 struct SessionRow {
   static constexpr const char* kCols =
       "id, user_id, user_agent, ip, tk_us(created_at), tk_us(last_seen_at), tk_us(expires_at), "
-      "tk_us(revoked_at)";
+      "tk_us(revoked_at), COALESCE(active_org, '')";
   std::string id, user, user_agent, ip;
   long long created = 0, last_seen = 0, expires = 0;
   OptTs revoked;
+  std::string active_org;  // '' = none
   void bind(Query& q) {
     q.out(id)
         .out(user)
@@ -168,17 +169,20 @@ struct SessionRow {
         .out(created)
         .out(last_seen)
         .out(expires)
-        .out(revoked);
+        .out(revoked)
+        .out(active_org);
   }
   Session get() const {
-    return Session{SessionId::from_trusted(id),
-                   UserId::from_trusted(user),
-                   user_agent,
-                   ip,
-                   ts(created),
-                   ts(last_seen),
-                   ts(expires),
-                   revoked.get()};
+    return Session{
+        SessionId::from_trusted(id),
+        UserId::from_trusted(user),
+        user_agent,
+        ip,
+        ts(created),
+        ts(last_seen),
+        ts(expires),
+        revoked.get(),
+        active_org.empty() ? std::nullopt : std::optional<OrgId>(OrgId::from_trusted(active_org))};
   }
 };
 

@@ -41,6 +41,32 @@ TYPED_TEST_P(SessionStoreConformance, CreateStoresSessionAndFirstRefreshToken) {
   EXPECT_THAT(this->sessions().find_refresh(token.token_hash), IsOkAndHolds(std::optional(token)));
 }
 
+TYPED_TEST_P(SessionStoreConformance, ActiveOrgIsStoredAndUpdated) {
+  auto u = this->make_user();
+  auto x = this->start(u.id);
+  auto fresh = this->sessions().get(x.session.id);
+  ASSERT_THAT(fresh, IsOk());
+  EXPECT_EQ(fresh->active_org, std::nullopt);
+  const OrgId a = OrgId::from_trusted("org-a-" + x.session.id.str());
+  const OrgId b = OrgId::from_trusted("org-b-" + x.session.id.str());
+  ASSERT_THAT(this->sessions().set_active_org(x.session.id, a), IsOk());
+  auto got = this->sessions().get(x.session.id);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->active_org, std::optional(a));
+  ASSERT_THAT(this->sessions().set_active_org(x.session.id, b), IsOk());
+  auto listed = this->sessions().list_active(u.id, this->s_.now());
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().active_org, std::optional(b));
+  // Created with one.
+  auto session = this->s_.session(u.id);
+  session.active_org = a;
+  ASSERT_THAT(this->sessions().create(session, this->s_.refresh(session)), IsOk());
+  EXPECT_THAT(this->sessions().get(session.id), IsOkAndHolds(session));
+  EXPECT_THAT(this->sessions().set_active_org(SessionId::from_trusted("no-such-session"), a),
+              HasError(Errc::not_found));
+}
+
 TYPED_TEST_P(SessionStoreConformance, AbsentIsNotFoundOrNullopt) {
   EXPECT_THAT(this->sessions().get(this->s_.template id<SessionId>()), HasError(Errc::not_found));
   EXPECT_THAT(this->sessions().get_refresh(this->s_.template id<RefreshTokenId>()),
@@ -240,7 +266,8 @@ TYPED_TEST_P(SessionStoreConformance, ConcurrentConsumeSucceedsExactlyOnce) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(SessionStoreConformance, CreateStoresSessionAndFirstRefreshToken,
-                            AbsentIsNotFoundOrNullopt, CreateConflictsOnTakenIdOrTokenHash,
+                            ActiveOrgIsStoredAndUpdated, AbsentIsNotFoundOrNullopt,
+                            CreateConflictsOnTakenIdOrTokenHash,
                             ListActiveIsOldestFirstAndSkipsRevokedExpiredAndOthers, TouchAndRevoke,
                             RevokeAllRevokesOnlyTheUsersActiveSessions, RotateIsSingleUse,
                             ConcurrentRotationOfOneTokenRotatesExactlyOnce,
