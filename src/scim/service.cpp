@@ -847,12 +847,13 @@ Result<GroupResource> ScimService::store_group(const ScimCaller& caller,
   return group_resource_from(*updated);
 }
 
-Result<GroupResource> ScimService::replace_group(const ScimCaller& caller, std::string_view id,
-                                                 std::string_view body) {
+Result<GroupResource> ScimService::rewrite_group(
+    const ScimCaller& caller, std::string_view id,
+    const std::function<Result<GroupResource>(const storage::ScimGroup&)>& next_of) {
   for (int attempt = 1;; ++attempt) {
     auto cur = load_group(caller.org, id);
     if (!cur) return cur.error();
-    auto next = group_from_json(body);
+    auto next = next_of(*cur);
     if (!next) return next.error();
     auto r = store_group(caller, *cur, std::move(*next));
     if (r || !group_changed(r.error())) return r;
@@ -860,20 +861,26 @@ Result<GroupResource> ScimService::replace_group(const ScimCaller& caller, std::
   }
 }
 
+Result<GroupResource> ScimService::replace_group(const ScimCaller& caller, std::string_view id,
+                                                 std::string_view body) {
+  // Parsed once, after the first read (an unknown group is 404 before a bad body's 400).
+  std::optional<Result<GroupResource>> next;
+  return rewrite_group(caller, id, [&](const storage::ScimGroup&) {
+    if (!next) next = group_from_json(body);
+    return *next;
+  });
+}
+
 Result<GroupResource> ScimService::patch_group(const ScimCaller& caller, std::string_view id,
                                                std::string_view body) {
-  // The patch is applied to a fresh read on every attempt: a concurrent PATCH's change is kept.
-  for (int attempt = 1;; ++attempt) {
-    auto cur = load_group(caller.org, id);
-    if (!cur) return cur.error();
-    auto patch = parse_patch(body);
-    if (!patch) return patch.error();
-    auto next = apply_group_patch(group_resource_from(*cur), *patch);
-    if (!next) return next.error();
-    auto r = store_group(caller, *cur, std::move(*next));
-    if (r || !group_changed(r.error())) return r;
-    if (attempt == kGroupAttempts) return group_kept_changing();
-  }
+  // Parsed once, after the first read (404 before 400); applied to a fresh read on every
+  // attempt, so a concurrent PATCH's change is kept.
+  std::optional<Result<PatchRequest>> patch;
+  return rewrite_group(caller, id, [&](const storage::ScimGroup& cur) -> Result<GroupResource> {
+    if (!patch) patch = parse_patch(body);
+    if (!*patch) return patch->error();
+    return apply_group_patch(group_resource_from(cur), **patch);
+  });
 }
 
 Result<void> ScimService::delete_group(const ScimCaller& caller, std::string_view id) {

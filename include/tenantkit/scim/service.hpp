@@ -220,6 +220,11 @@ class ScimService {
   Result<std::vector<UserId>> group_members(const OrgId& org, const GroupResource& group);
   Result<GroupResource> store_group(const ScimCaller& caller, const storage::ScimGroup& current,
                                     GroupResource next);
+  // Reads group `id`, builds its next state with `next_of` and stores it; when another write got
+  // in between (the store's version compare-and-set), reads again, a bounded number of times.
+  Result<GroupResource> rewrite_group(
+      const ScimCaller& caller, std::string_view id,
+      const std::function<Result<GroupResource>(const storage::ScimGroup&)>& next_of);
   Result<void> sync_roles(const ScimCaller& caller, const std::vector<storage::ScimGroup>& before,
                           const std::vector<storage::ScimGroup>& after,
                           const std::vector<UserId>& users);
